@@ -1,0 +1,26 @@
+// What the HTTP layer needs, built once by node.ts. Handlers receive this instead of reaching for globals.
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { EventHub } from './events/hub.js';
+import type { Subscriber } from './events/subscriber.js';
+import type { Logger } from './log.js';
+import type { HeadCache } from './metadata/headCache.js';
+import type { MetadataStore } from './metadata/store.js';
+import type { Writer } from './metadata/writer.js';
+import type { Metrics } from './metrics.js';
+import type { BlobStore } from './storage/blobStore.js';
+import type { HotCache } from './storage/hotCache.js';
+
+export interface Deps {
+  readonly cfg: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly redis: Redis;
+  readonly store: MetadataStore;
+  readonly writer: Writer;
+  readonly blobs: BlobStore;
+  readonly hot: HotCache;
+  readonly heads: HeadCache;
+  readonly subscriber: Subscriber;
+  readonly hub: EventHub;
+}

@@ -1,0 +1,80 @@
+// The node's one Pub/Sub subscription to file_notifications. Its state is explicit because the head cache may only
+// trust its entries while the subscription is live: any gap (disconnect, Redis restart) could hide an invalidation.
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { NOTIFICATION_CHANNEL } from '../metadata/keys.js';
+
+export type SubscriptionStatus = 'connecting' | 'subscribed' | 'disconnected' | 'closed';
+
+export interface Notification {
+  readonly event: string;
+  readonly filename: string;
+  readonly id?: string;
+  readonly [k: string]: unknown;
+}
+
+/**
+ * Emits:
+ *  - 'status' (status, previous) on every change, through setStatus only;
+ *  - 'message' (Notification, raw JSON) for each notification;
+ *  - 'resync' after (re)subscribing: whatever was cached before may be stale.
+ */
+export class Subscriber extends EventEmitter {
+  status: SubscriptionStatus = 'connecting';
+  private readonly redis: Redis;
+
+  constructor(
+    url: string,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.redis = new Redis(url, {
+      lazyConnect: true,
+      autoResubscribe: false, // we resubscribe ourselves on 'ready', so 'subscribed' means exactly that
+      maxRetriesPerRequest: null,
+      retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+    });
+    this.redis.on('ready', () => void this.subscribe());
+    this.redis.on('close', () => this.setStatus('disconnected'));
+    this.redis.on('error', (err: Error) => this.log.debug({ err: err.message }, 'subscriber connection error'));
+    this.redis.on('message', (_channel: string, raw: string) => this.onMessage(raw));
+  }
+
+  async start(): Promise<void> {
+    await this.redis.connect();
+  }
+
+  close(): void {
+    this.setStatus('closed');
+    this.redis.disconnect();
+  }
+
+  private async subscribe(): Promise<void> {
+    try {
+      await this.redis.subscribe(NOTIFICATION_CHANNEL);
+      this.setStatus('subscribed');
+      this.emit('resync');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'subscribe failed; waiting for the next reconnect');
+    }
+  }
+
+  private onMessage(raw: string): void {
+    let msg: Notification;
+    try {
+      msg = JSON.parse(raw) as Notification;
+    } catch {
+      return; // not ours (the channel is shared with the original clients); nothing to invalidate
+    }
+    if (typeof msg.filename === 'string') this.emit('message', msg, raw);
+  }
+
+  private setStatus(next: SubscriptionStatus): void {
+    if (this.status === next || this.status === 'closed') return;
+    const prev = this.status;
+    this.status = next;
+    this.log.info({ from: prev, to: next }, 'subscription status');
+    this.emit('status', next, prev);
+  }
+}

@@ -1,0 +1,220 @@
+// The lean read path: GET/HEAD of files and blobs on a bare node:http request, without Express. Per request it
+// costs one head-cache lookup (no Redis round trip while nothing changed), headers built once per head, and either a
+// Buffer from the hot cache or a file stream.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { LRUCache } from 'lru-cache';
+import { apiError } from '../errors.js';
+import type { HeadCache, HeadEntry } from '../metadata/headCache.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { VersionRecord } from '../metadata/types.js';
+import { etagOf } from '../metadata/versionRules.js';
+import type { Metrics } from '../metrics.js';
+import { nameFromPath } from '../names.js';
+import { DIGEST_RE, isNotFound, type BlobStore } from '../storage/blobStore.js';
+import type { HotCache } from '../storage/hotCache.js';
+import { classify, DEFAULT_TYPE, noneMatch, notModifiedSince, parseRange, rangeStillValid } from './httpRules.js';
+import { sendError } from './respond.js';
+
+export interface ReadPathDeps {
+  readonly store: MetadataStore;
+  readonly heads: HeadCache;
+  readonly hot: HotCache;
+  readonly blobs: BlobStore;
+  readonly metrics: Metrics;
+  readonly cacheControlLatest: string;
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const VALIDATORS = ['ETag', 'Last-Modified', 'Cache-Control', 'X-Content-Version'] as const;
+
+interface Target {
+  readonly sha256: string;
+  readonly size: number;
+  readonly headers: Record<string, string>;
+}
+
+export type ReadPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** Returns a handler that takes GET/HEAD of /files/{name} and /blobs/sha256/{hex}, and declines the rest. */
+export function createReadPath(deps: ReadPathDeps): ReadPath {
+  // Digests known to be committed, with their size: immutable facts, so caching them is always safe.
+  const knownBlobs = new LRUCache<string, number>({ max: 100_000 });
+
+  async function fileTarget(rawName: string, query: string | undefined): Promise<Target> {
+    const name = nameFromPath(rawName);
+    const versionParam = query === undefined ? null : new URLSearchParams(query).get('version');
+    if (versionParam !== null) return versionTarget(name, versionParam);
+    let entry = deps.heads.get(name);
+    if (entry) deps.metrics.headCacheHits.inc();
+    else {
+      deps.metrics.headCacheMisses.inc();
+      const mark = deps.heads.mark();
+      entry = { record: await deps.store.head(name) };
+      deps.heads.set(name, entry, mark);
+    }
+    const record = entry.record;
+    if (record === undefined) throw apiError('file_not_found');
+    if (record.deleted || record.sha256 === null) throw apiError('file_deleted');
+    entry.headers ??= fileHeaders(record, deps.cacheControlLatest);
+    return { sha256: record.sha256, size: record.size, headers: entry.headers };
+  }
+
+  async function versionTarget(name: string, param: string): Promise<Target> {
+    const n = parseVersion(param);
+    const record = await deps.store.version(name, n);
+    if (record === undefined) throw apiError('version_not_found', `The file has no version ${n}.`);
+    if (record.deleted || record.sha256 === null) throw apiError('file_deleted', `Version ${n} is a delete marker.`);
+    return { sha256: record.sha256, size: record.size, headers: fileHeaders(record, IMMUTABLE) };
+  }
+
+  async function blobTarget(digest: string): Promise<Target> {
+    if (!DIGEST_RE.test(digest)) throw apiError('invalid_digest');
+    let size = knownBlobs.get(digest);
+    if (size === undefined) {
+      if (!(await deps.store.contentKnown(digest))) throw apiError('blob_not_found');
+      size = await deps.blobs.size(digest);
+      if (size === undefined) throw apiError('blob_unavailable');
+      knownBlobs.set(digest, size);
+    }
+    return {
+      sha256: digest,
+      size,
+      headers: {
+        ETag: etagOf(digest),
+        'Content-Type': DEFAULT_TYPE,
+        'Content-Length': String(size),
+        'Accept-Ranges': 'bytes',
+        'Cache-Control': IMMUTABLE,
+        'X-Cache': 'HIT',
+      },
+    };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, target: Promise<Target>): Promise<void> {
+    try {
+      await send(req, res, await target);
+    } catch (err) {
+      sendError(res, isNotFound(err) ? apiError('blob_unavailable') : err);
+    }
+  }
+
+  async function send(req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {
+    const { headers } = t;
+    const etag = headers.ETag ?? '';
+    const lastModified = headers['Last-Modified'];
+    if (isNotModified(req, etag, lastModified)) {
+      res.writeHead(304, pick(headers, VALIDATORS));
+      res.end();
+      return;
+    }
+    const ifRange = req.headers['if-range'] as string | undefined; // a single-valued header in Node
+    const rangeHeader = req.headers.range;
+    const range = rangeStillValid(ifRange, etag, lastModified) ? parseRange(rangeHeader, t.size) : { kind: 'full' as const };
+    if (range.kind === 'unsatisfiable') {
+      sendError(res, apiError('invalid_range'), { 'Content-Range': `bytes */${t.size}` });
+      return;
+    }
+    const [status, start, end] = range.kind === 'partial' ? [206, range.start, range.end] : [200, 0, t.size - 1];
+    const out =
+      status === 206
+        ? { ...headers, 'Content-Length': String(end - start + 1), 'Content-Range': `bytes ${start}-${end}/${t.size}` }
+        : headers;
+    deps.metrics.cacheHits.inc();
+    if (req.method === 'HEAD' || t.size === 0) {
+      res.writeHead(status, out);
+      res.end();
+      return;
+    }
+    deps.metrics.bytesServed.inc(end - start + 1);
+    const hot = deps.hot.get(t.sha256);
+    if (hot) deps.metrics.hotCacheHits.inc();
+    const buf = hot ?? (deps.hot.admits(t.size) ? await loadHot(t.sha256) : undefined);
+    if (buf) {
+      res.writeHead(status, out);
+      res.end(status === 206 ? buf.subarray(start, end + 1) : buf);
+      return;
+    }
+    await streamBlob(res, t.sha256, { start, end, status, headers: out });
+  }
+
+  async function loadHot(sha256: string): Promise<Buffer> {
+    const buf = await deps.blobs.readSmall(sha256);
+    deps.hot.set(sha256, buf);
+    deps.metrics.hotCacheBytes.set(deps.hot.bytes);
+    return buf;
+  }
+
+  async function streamBlob(
+    res: ServerResponse,
+    sha256: string,
+    { start, end, status, headers }: { start: number; end: number; status: number; headers: Record<string, string> },
+  ): Promise<void> {
+    const stream = deps.blobs.openRead(sha256, start, end);
+    // Wait for the open so a missing blob is still a clean error response rather than a cut-off 200.
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    res.writeHead(status, headers);
+    try {
+      await pipeline(stream, res);
+    } catch {
+      res.destroy(); // the client went away, or the disk failed mid-stream: nothing more can be said on this socket
+    }
+  }
+
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const route = classify(path);
+    if (route.route === 'file') {
+      res.metricsRoute = 'file';
+      void handle(req, res, fileTarget(route.rawName, q === -1 ? undefined : url.slice(q + 1)));
+      return true;
+    }
+    if (route.route === 'blob') {
+      res.metricsRoute = 'blob';
+      void handle(req, res, blobTarget(route.digest));
+      return true;
+    }
+    return false;
+  };
+}
+
+export function parseVersion(raw: unknown): number {
+  const s = typeof raw === 'number' ? String(raw) : raw;
+  if (typeof s !== 'string' || !/^[1-9]\d{0,14}$/.test(s)) throw apiError('invalid_version');
+  return Number(s);
+}
+
+function fileHeaders(r: VersionRecord, cacheControl: string): Record<string, string> {
+  return {
+    ETag: etagOf(r.sha256 ?? ''),
+    'Last-Modified': new Date(r.createdAt).toUTCString(),
+    'Content-Type': r.contentType ?? DEFAULT_TYPE,
+    'Content-Length': String(r.size),
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': cacheControl,
+    'X-Content-Version': String(r.version),
+    'X-Cache': 'HIT',
+  };
+}
+
+/** RFC 9110 13.2.2: If-None-Match wins over If-Modified-Since. */
+function isNotModified(req: IncomingMessage, etag: string, lastModified: string | undefined): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) return noneMatch(inm, etag);
+  const ims = req.headers['if-modified-since'];
+  return ims !== undefined && lastModified !== undefined && notModifiedSince(ims, Date.parse(lastModified));
+}
+
+function pick(h: Record<string, string>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) if (h[n] !== undefined) out[n] = h[n];
+  return out;
+}
+
+export type { HeadEntry };

@@ -1,0 +1,34 @@
+// Writing JSON answers and catalogue errors on a raw ServerResponse (the read path has no Express).
+import type { ServerResponse } from 'node:http';
+import { ApiError } from '../errors.js';
+
+declare module 'node:http' {
+  interface ServerResponse {
+    /** the route label for metrics and logs, set by whichever handler took the request */
+    metricsRoute?: string;
+    /** the error behind a 5xx, for the request log line */
+    failure?: unknown;
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+/** Sends an ApiError as {"error":{code,message,...}}; anything else becomes a logged 500 `internal`. */
+export function sendError(res: ServerResponse, err: unknown, headers?: Record<string, string>): void {
+  const api = err instanceof ApiError ? err : new ApiError('internal', undefined, undefined, { cause: err });
+  if (api.status >= 500) res.failure = err;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, api.status, api.toBody(), headers);
+}

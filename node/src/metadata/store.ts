@@ -1,0 +1,167 @@
+// Version history, listing and content index in Redis. Reads are plain commands; every change goes through the
+// one commit script (see scripts.ts), so this module is the only writer of metadata.
+import type { Redis } from 'ioredis';
+import { keys, NOTIFICATION_CHANNEL } from './keys.js';
+import { COMMIT_LUA } from './scripts.js';
+import type { ContentOwner, EventName, FileState, NewVersion, VersionRecord } from './types.js';
+import type { ContentMode } from './versionRules.js';
+
+import type { Result } from 'ioredis';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    kubecdnCommit(
+      fileKey: string,
+      filesKey: string,
+      contentKey: string,
+      eventsKey: string,
+      ...args: (string | number)[]
+    ): Result<[string, string, string?], Context>;
+  }
+}
+
+export interface CommitRequest {
+  readonly name: string;
+  readonly expectedCount: number;
+  readonly version: NewVersion;
+  readonly contentMode: ContentMode;
+  readonly listed: boolean;
+  readonly event: EventName;
+}
+
+export type CommitResult =
+  | { readonly ok: true; readonly record: VersionRecord; readonly eventId: string }
+  | { readonly ok: false; readonly conflict: string };
+
+export interface FileHead {
+  readonly name: string;
+  readonly head: VersionRecord;
+}
+
+// Placeholder key for commits that do not touch the content index (deletes): the script never reads it then.
+const NO_CONTENT_KEY = keys.content('none');
+
+export class MetadataStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly eventsMaxLen: number,
+  ) {
+    redis.defineCommand('kubecdnCommit', { numberOfKeys: 4, lua: COMMIT_LUA });
+  }
+
+  /** The version count and head in one round trip. */
+  async state(name: string): Promise<FileState> {
+    const [count, head] = await this.redis.hmget(keys.file(name), 'count', 'head');
+    return { count: count === null ? 0 : Number(count), head: parseRecord(head) };
+  }
+
+  /** Head only (the read path). */
+  async head(name: string): Promise<VersionRecord | undefined> {
+    return parseRecord(await this.redis.hget(keys.file(name), 'head'));
+  }
+
+  /** The state of a name and the first owner of some content, in one round trip. */
+  async stateAndOwner(name: string, sha256: string): Promise<{ state: FileState; owner: ContentOwner | undefined }> {
+    const [file = [], content = []] = unwrap<(string | null)[]>(
+      await this.redis.pipeline().hmget(keys.file(name), 'count', 'head').hmget(keys.content(sha256), 'name', 'version').exec(),
+    );
+    const [ownerName, ownerVersion] = content;
+    return {
+      state: { count: Number(file[0] ?? 0), head: parseRecord(file[1]) },
+      owner: ownerName && ownerVersion ? { name: ownerName, version: Number(ownerVersion) } : undefined,
+    };
+  }
+
+  async owner(sha256: string): Promise<ContentOwner | undefined> {
+    const [name, version] = await this.redis.hmget(keys.content(sha256), 'name', 'version');
+    return name && version ? { name, version: Number(version) } : undefined;
+  }
+
+  async contentKnown(sha256: string): Promise<boolean> {
+    return (await this.redis.exists(keys.content(sha256))) === 1;
+  }
+
+  async version(name: string, version: number): Promise<VersionRecord | undefined> {
+    return parseRecord(await this.redis.hget(keys.file(name), `v:${version}`));
+  }
+
+  /** History newest first: versions below `before` (exclusive; default: all), at most `limit`. */
+  async versions(
+    name: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<{ count: number; versions: VersionRecord[] }> {
+    const count = Number((await this.redis.hget(keys.file(name), 'count')) ?? 0);
+    const top = Math.min(count, (before ?? count + 1) - 1);
+    const wanted: string[] = [];
+    for (let v = top; v >= 1 && wanted.length < limit; v--) wanted.push(`v:${v}`);
+    if (wanted.length === 0) return { count, versions: [] };
+    const raw = await this.redis.hmget(keys.file(name), ...wanted);
+    return { count, versions: raw.map(parseRecord).filter((r): r is VersionRecord => r !== undefined) };
+  }
+
+  /** Names in byte order starting with `prefix`, after `cursor` (exclusive), with their heads. */
+  async list(prefix: string, cursor: string | undefined, limit: number): Promise<{ files: FileHead[]; more: boolean }> {
+    const p = Buffer.from(prefix, 'utf8');
+    // Start after the cursor when it lies inside the prefix range (byte order, as Redis compares), else at the prefix.
+    const afterCursor = cursor !== undefined && Buffer.compare(Buffer.from(cursor, 'utf8'), p) >= 0;
+    const min = afterCursor ? `(${cursor}` : Buffer.concat([Buffer.from('['), p]);
+    const max = Buffer.concat([Buffer.from('['), p, Buffer.from([0xff])]);
+    const names = await this.redis.zrangebylex(keys.files, min, max, 'LIMIT', 0, limit + 1);
+    const more = names.length > limit;
+    const page = names.slice(0, limit);
+    if (page.length === 0) return { files: [], more: false };
+    const pipe = this.redis.pipeline();
+    for (const n of page) pipe.hget(keys.file(n), 'head');
+    const heads = unwrap<string | null>(await pipe.exec());
+    const files: FileHead[] = [];
+    page.forEach((name, i) => {
+      const head = parseRecord(heads[i]);
+      if (head && !head.deleted) files.push({ name, head });
+    });
+    return { files, more };
+  }
+
+  /** Commits one version atomically if the count is still `expectedCount`. */
+  async commit(req: CommitRequest): Promise<CommitResult> {
+    const { version } = req;
+    const event = {
+      event: req.event,
+      filename: req.name,
+      sha256: version.sha256,
+      size: version.size,
+      node: version.node,
+      time: version.createdAt,
+      ...(version.revertedFrom !== null ? { revertedFrom: version.revertedFrom } : {}),
+    };
+    const [status, payload, id] = await this.redis.kubecdnCommit(
+      keys.file(req.name),
+      keys.files,
+      version.sha256 === null ? NO_CONTENT_KEY : keys.content(version.sha256),
+      keys.events,
+      req.expectedCount,
+      JSON.stringify(version),
+      req.name,
+      req.contentMode,
+      req.listed ? '1' : '0',
+      JSON.stringify(event),
+      this.eventsMaxLen,
+      NOTIFICATION_CHANNEL,
+      version.size,
+    );
+    if (status !== 'ok') return { ok: false, conflict: payload };
+    return { ok: true, record: JSON.parse(payload) as VersionRecord, eventId: id ?? '' };
+  }
+}
+
+/** The values of a pipeline's replies; the first failed command's error is thrown. */
+function unwrap<T>(replies: [Error | null, unknown][] | null): T[] {
+  return (replies ?? []).map(([err, value]) => {
+    if (err) throw err;
+    return value as T;
+  });
+}
+
+function parseRecord(raw: string | null | undefined): VersionRecord | undefined {
+  return raw ? (JSON.parse(raw) as VersionRecord) : undefined;
+}

@@ -1,0 +1,82 @@
+// The write path: take the per-name lock, read the state, decide (pure), commit (compare-and-set), retry when
+// another process got there first. Blob bytes are already on disk before this runs, so a crash anywhere leaves
+// either no version or a complete one.
+import { apiError } from '../errors.js';
+import type { WriteLock } from '../locks/types.js';
+import type { Metrics } from '../metrics.js';
+import type { MetadataStore } from './store.js';
+import type { EventName, VersionRecord } from './types.js';
+import { decide, type DedupPolicy, type Intent } from './versionRules.js';
+
+const MAX_ATTEMPTS = 50;
+
+export type WriteOutcome =
+  | { readonly kind: 'committed'; readonly record: VersionRecord; readonly event: EventName; readonly eventId: string }
+  | { readonly kind: 'unchanged'; readonly head: VersionRecord };
+
+export interface WriterOptions {
+  readonly policy: DedupPolicy;
+  readonly nodeId: string;
+  /** Called after every commit, before the client hears of it (drops this node's cached head). */
+  readonly onCommitted: (name: string) => void;
+}
+
+export class Writer {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly lock: WriteLock,
+    private readonly metrics: Metrics,
+    private readonly opts: WriterOptions,
+  ) {}
+
+  /** Applies one write, revert or delete. Throws ApiError when the rules refuse it. */
+  async apply(name: string, intent: Intent): Promise<WriteOutcome> {
+    const held = await this.lock.acquire(name);
+    try {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const outcome = await this.attempt(name, intent);
+        if (outcome) return outcome;
+        this.metrics.commitRetries.inc();
+      }
+      throw apiError('write_conflict');
+    } finally {
+      held.release();
+    }
+  }
+
+  private async attempt(name: string, intent: Intent): Promise<WriteOutcome | undefined> {
+    const { state, owner } =
+      intent.kind === 'write'
+        ? await this.store.stateAndOwner(name, intent.sha256)
+        : { state: await this.store.state(name), owner: undefined };
+    const d = decide(state, owner, intent, { policy: this.opts.policy, node: this.opts.nodeId, now: new Date() });
+    if (d.action === 'reject') {
+      if (d.error.code === 'duplicate_content') this.metrics.dedupeHits.inc({ outcome: 'rejected' });
+      throw d.error;
+    }
+    if (d.action === 'unchanged') {
+      if (intent.kind === 'write') {
+        this.metrics.dedupeHits.inc({ outcome: 'unchanged' });
+        this.metrics.dedupeBytesSaved.inc(intent.size);
+      }
+      return { kind: 'unchanged', head: d.head };
+    }
+    const res = await this.store.commit({
+      name,
+      expectedCount: state.count,
+      version: d.version,
+      contentMode: d.contentMode,
+      listed: d.listed,
+      event: d.event,
+    });
+    if (!res.ok) return undefined;
+    this.opts.onCommitted(name);
+    this.metrics.versionsWritten.inc({ kind: intent.kind });
+    this.metrics.eventsPublished.inc({ event: d.event });
+    if (d.version.deduplicated) {
+      this.metrics.dedupeHits.inc({ outcome: 'linked' });
+      this.metrics.dedupeBytesSaved.inc(d.version.size);
+    }
+    return { kind: 'committed', record: res.record, event: d.event, eventId: res.eventId };
+  }
+}

@@ -1,0 +1,157 @@
+// One prom-client Registry for the file node; every metric is defined here and documented in docs/metrics.md
+// (a unit test checks that every name below appears there). Names: kubecdn_<noun>_<unit>, counters end in _total.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics(nodeId: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ node: nodeId });
+  collectDefaultMetrics({ register: registry, prefix: 'kubecdn_process_' });
+  const r = [registry];
+
+  return {
+    registry,
+    // HTTP
+    requests: new Counter({
+      name: 'kubecdn_http_requests_total',
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: r,
+    }),
+    requestDuration: new Histogram({
+      name: 'kubecdn_http_request_duration_seconds',
+      help: 'HTTP request duration, from the first byte read to the last byte written',
+      labelNames: ['route', 'method'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+      registers: r,
+    }),
+    bytesServed: new Counter({
+      name: 'kubecdn_served_bytes_total',
+      help: 'Body bytes sent to clients on file and blob reads',
+      registers: r,
+    }),
+    bytesReceived: new Counter({
+      name: 'kubecdn_received_bytes_total',
+      help: 'Body bytes received in uploads',
+      registers: r,
+    }),
+    // Versions and dedupe
+    versionsWritten: new Counter({
+      name: 'kubecdn_versions_written_total',
+      help: 'Versions committed, by kind (write, revert, delete)',
+      labelNames: ['kind'] as const,
+      registers: r,
+    }),
+    dedupeHits: new Counter({
+      name: 'kubecdn_dedupe_hits_total',
+      help: 'Writes whose content was already stored, by outcome (rejected, linked, unchanged)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+    dedupeBytesSaved: new Counter({
+      name: 'kubecdn_dedupe_saved_bytes_total',
+      help: 'Bytes not stored again because the content already existed (linked or unchanged)',
+      registers: r,
+    }),
+    blobStoreBytes: new Gauge({
+      name: 'kubecdn_blob_store_bytes',
+      help: 'Bytes of blobs on this node’s disk',
+      registers: r,
+    }),
+    blobStoreBlobs: new Gauge({
+      name: 'kubecdn_blob_store_blobs',
+      help: 'Number of blobs on this node’s disk',
+      registers: r,
+    }),
+    blobsCollected: new Counter({
+      name: 'kubecdn_blob_gc_collected_total',
+      help: 'Unreferenced blobs (uploads that never committed) removed by garbage collection',
+      registers: r,
+    }),
+    // Read path caches. "cache" is the node-local copy (hit) versus a peer fetch (miss, filled by the cluster);
+    // the hot cache is the in-memory layer above the disk.
+    cacheHits: new Counter({
+      name: 'kubecdn_cache_hits_total',
+      help: 'Reads served from a copy on this node',
+      registers: r,
+    }),
+    cacheMisses: new Counter({
+      name: 'kubecdn_cache_misses_total',
+      help: 'Reads that had to fetch the blob from a peer',
+      registers: r,
+    }),
+    peerFetches: new Counter({
+      name: 'kubecdn_peer_fetches_total',
+      help: 'Blob transfers from a peer (reserved for the cluster)',
+      registers: r,
+    }),
+    peerFetchBytes: new Counter({
+      name: 'kubecdn_peer_fetch_bytes_total',
+      help: 'Bytes fetched from peers (reserved for the cluster)',
+      registers: r,
+    }),
+    hotCacheHits: new Counter({
+      name: 'kubecdn_hot_cache_hits_total',
+      help: 'Reads served from the in-memory hot cache',
+      registers: r,
+    }),
+    hotCacheBytes: new Gauge({
+      name: 'kubecdn_hot_cache_bytes',
+      help: 'Bytes held by the in-memory hot cache',
+      registers: r,
+    }),
+    headCacheHits: new Counter({
+      name: 'kubecdn_head_cache_hits_total',
+      help: 'Name-to-head resolutions answered without a Redis round trip',
+      registers: r,
+    }),
+    headCacheMisses: new Counter({
+      name: 'kubecdn_head_cache_misses_total',
+      help: 'Name-to-head resolutions that read Redis',
+      registers: r,
+    }),
+    // Write serialization
+    lockAcquisitions: new Counter({
+      name: 'kubecdn_lock_acquisitions_total',
+      help: 'Per-name write lock acquisitions, by mode',
+      labelNames: ['mode'] as const,
+      registers: r,
+    }),
+    lockContended: new Counter({
+      name: 'kubecdn_lock_contended_total',
+      help: 'Lock acquisitions that had to wait for another holder, by mode',
+      labelNames: ['mode'] as const,
+      registers: r,
+    }),
+    lockWaitSeconds: new Histogram({
+      name: 'kubecdn_lock_wait_seconds',
+      help: 'Time spent waiting for a per-name write lock, by mode',
+      labelNames: ['mode'] as const,
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: r,
+    }),
+    commitRetries: new Counter({
+      name: 'kubecdn_commit_retries_total',
+      help: 'Commits retried because another writer changed the file first',
+      registers: r,
+    }),
+    // Events
+    eventsPublished: new Counter({
+      name: 'kubecdn_events_published_total',
+      help: 'Change notifications published, by event',
+      labelNames: ['event'] as const,
+      registers: r,
+    }),
+    sseClients: new Gauge({
+      name: 'kubecdn_sse_clients',
+      help: 'Connected /events subscribers',
+      registers: r,
+    }),
+    redisUp: new Gauge({
+      name: 'kubecdn_redis_up',
+      help: '1 while the Redis command connection is ready',
+      registers: r,
+    }),
+  };
+}

@@ -1,0 +1,100 @@
+// Builds one file node from its config: connections, stores, caches, HTTP server. main.ts and the tests both use it.
+import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Deps } from './deps.js';
+import { EventHub } from './events/hub.js';
+import { Subscriber } from './events/subscriber.js';
+import { createServer } from './http/app.js';
+import { LocalLock } from './locks/localLock.js';
+import { createLogger, type Logger } from './log.js';
+import { HeadCache } from './metadata/headCache.js';
+import { MetadataStore } from './metadata/store.js';
+import { Writer } from './metadata/writer.js';
+import { createMetrics } from './metrics.js';
+import { BlobStore } from './storage/blobStore.js';
+import { collectGarbage } from './storage/gc.js';
+import { HotCache } from './storage/hotCache.js';
+
+export interface FileNode {
+  readonly deps: Deps;
+  readonly server: http.Server;
+  /** http://host:port once listening */
+  url: string;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+  gc(): Promise<number>;
+}
+
+export async function createNode(cfg: Config, log: Logger = createLogger(cfg.logLevel, cfg.nodeId)): Promise<FileNode> {
+  const metrics = createMetrics(cfg.nodeId);
+  const redis = new Redis(cfg.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+  });
+  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
+  await redis.connect();
+
+  const blobs = new BlobStore(cfg.dataDir);
+  await blobs.init();
+  const store = new MetadataStore(redis, cfg.eventsStreamMaxLen);
+  const heads = new HeadCache(cfg.headCacheMaxEntries);
+  const subscriber = new Subscriber(cfg.redisUrl, log.child({ component: 'subscriber' }));
+  subscriber.on('status', (s: string) => heads.setLive(s === 'subscribed'));
+  subscriber.on('message', (msg: { filename: string }) => heads.invalidate(msg.filename));
+  await subscriber.start();
+  const hub = new EventHub(
+    redis,
+    subscriber,
+    { maxClients: cfg.maxSseClients, heartbeatMs: cfg.sseHeartbeatMs },
+    metrics,
+    log.child({ component: 'events' }),
+  );
+  const writer = new Writer(store, new LocalLock(metrics), metrics, {
+    policy: cfg.dedupPolicy,
+    nodeId: cfg.nodeId,
+    onCommitted: (name) => heads.invalidate(name),
+  });
+  const hot = new HotCache(cfg.hotCacheMaxBytes, cfg.hotCacheMaxObjectBytes);
+  const deps: Deps = { cfg, log, metrics, redis, store, writer, blobs, hot, heads, subscriber, hub };
+  const server = createServer(deps);
+
+  const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
+  let gcTimer: NodeJS.Timeout | undefined;
+
+  const node: FileNode = {
+    deps,
+    server,
+    url: '',
+    gc,
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(cfg.port, cfg.host, () => resolve());
+      });
+      const addr = server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      node.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+      if (cfg.gcIntervalMs > 0) {
+        gcTimer = setInterval(() => void gc().catch((err: Error) => log.warn({ err: err.message }, 'gc failed')), cfg.gcIntervalMs);
+        gcTimer.unref();
+      }
+      log.info({ url: node.url, dataDir: cfg.dataDir, blobs: blobs.stats }, 'file node listening');
+      return node.url;
+    },
+    async close() {
+      if (gcTimer) clearInterval(gcTimer);
+      hub.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), cfg.shutdownGraceMs);
+      await closed;
+      clearTimeout(timer);
+      subscriber.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+  return node;
+}
