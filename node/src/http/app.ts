@@ -56,6 +56,8 @@ export function createServer(deps: Deps): http.Server {
       headersTimeout: deps.cfg.headersTimeoutMs,
       requestTimeout: deps.cfg.requestTimeoutMs,
       keepAliveTimeout: 5000,
+      // how often Node checks headersTimeout/requestTimeout (its default, 30 s, would let a slow client linger)
+      connectionsCheckingInterval: Math.min(1000, deps.cfg.headersTimeoutMs),
     },
     (req, res) => {
       observe(req, res);
