@@ -60,16 +60,32 @@ async function main(): Promise<void> {
     start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir], process.env, path.join(dir, 'redis.log')),
   );
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
-  const url = `http://127.0.0.1:${port}`;
-  children.push(
-    start(
-      process.execPath,
-      [path.join(ROOT, 'dist/node/src/main.js')],
-      { ...process.env, NODE_ID: 'demo-1', HOST: '127.0.0.1', PORT: String(port), REDIS_URL: redisUrl, DATA_DIR: path.join(dir, 'data'), WRITE_TOKEN: token },
-      path.join(dir, 'node.log'),
-    ),
-  );
-  await waitUntil('the file node', async () => (await fetch(`${url}/readyz`)).ok);
+  const secret = randomBytes(12).toString('hex');
+  const ports = [port, await freePort(0), await freePort(0)];
+  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+  ports.forEach((p, i) => {
+    children.push(
+      start(
+        process.execPath,
+        [path.join(ROOT, 'dist/node/src/main.js')],
+        {
+          ...process.env,
+          NODE_ID: `demo-${i + 1}`,
+          HOST: '127.0.0.1',
+          PORT: String(p),
+          REDIS_URL: redisUrl,
+          DATA_DIR: path.join(dir, `data-${i + 1}`),
+          WRITE_TOKEN: token,
+          CLUSTER_SECRET: secret,
+          REPLICATION_FACTOR: '2',
+        },
+        path.join(dir, `node-${i + 1}.log`),
+      ),
+    );
+  });
+  for (const u of urls) await waitUntil(`the file node at ${u}`, async () => (await fetch(`${u}/readyz`)).ok);
+  await waitUntil('the cluster', async () => ((await (await fetch(`${urls[0]}/cluster`)).json()) as { members: unknown[] }).members.length === 3);
+  const [url, , url3] = urls as [string, string, string];
 
   const put = await fetch(`${url}/files/hello/world.txt`, {
     method: 'PUT',
@@ -77,26 +93,27 @@ async function main(): Promise<void> {
     body: 'Hello from kubecdn!\n',
   });
   const record = (await put.json()) as { version: number; sha256: string };
-  const got = await fetch(`${url}/files/hello/world.txt`);
+  const got = await fetch(`${url3}/files/hello/world.txt`);
   const text = await got.text();
 
   console.log(`
-kubecdn is running: one file node (${url}) with its Redis (${redisUrl}).
+kubecdn is running: a three-node cluster with its Redis (${redisUrl}).
+  nodes: ${urls.join('  ')}
 
-Published hello/world.txt as version ${record.version} (sha256 ${record.sha256.slice(0, 16)}...).
-GET ${url}/files/hello/world.txt -> ${got.status}, ETag ${got.headers.get('etag')?.slice(0, 18)}..., X-Cache ${got.headers.get('x-cache')}
+Published hello/world.txt on ${url} as version ${record.version} (sha256 ${record.sha256.slice(0, 16)}..., 2 copies).
+GET ${url3}/files/hello/world.txt -> ${got.status}, X-Cache ${got.headers.get('x-cache')}, X-Content-Version ${got.headers.get('x-content-version')}
   ${text.trim()}
 
 Try it (the write token for this run is ${token}):
-  curl -s ${url}/files/hello/world.txt
+  curl -s ${urls[1]}/files/hello/world.txt                  # any node serves any file
   curl -s -X PUT -H 'Authorization: Bearer ${token}' --data-binary @README.md ${url}/files/docs/README.md
-  curl -s ${url}/files/hello/world.txt/versions
-  curl -s ${url}/files
-  curl -sN ${url}/events                          # live change notifications (SSE)
+  curl -s ${url3}/files/hello/world.txt/versions
+  curl -s ${url}/cluster                                   # members and this node's cache
+  curl -sN ${url}/events                                   # live change notifications (SSE)
   redis-cli -p ${redisPort} SUBSCRIBE file_notifications   # the original notification channel
   curl -s ${url}/metrics | grep ^kubecdn_
 
-Logs: ${dir}/node.log   Stop: Ctrl-C
+Logs: ${dir}/node-*.log   Stop: Ctrl-C
 `);
   if (check) {
     await stop();

@@ -21,6 +21,15 @@ const schema = z.object({
   WRITE_TOKEN: z.string().min(8, 'at least 8 characters').optional(),
   CLUSTER_SECRET: z.string().min(8, 'at least 8 characters').optional(),
   DEDUP_POLICY: z.enum(['reject', 'link']).default('reject'),
+  ADVERTISE_URL: z.string().regex(/^https?:\/\/[^/]+$/, 'an http(s)://host:port URL without a path').optional(),
+  REPLICATION_FACTOR: int(1, 2),
+  HEARTBEAT_MS: int(50, 1000),
+  MEMBER_TTL_MS: int(100, 3000),
+  PEER_TIMEOUT_MS: int(50, 5000),
+  INVALIDATION_DEADLINE_MS: int(10, 500),
+  HEAD_LEASE_MS: int(50, 2000),
+  REPAIR_INTERVAL_MS: int(0, 30_000),
+  HANDOFF_DEADLINE_MS: int(0, 60_000),
   MAX_UPLOAD_BYTES: int(1, 10 * GiB),
   CACHE_MAX_BYTES: int(0, 1 * GiB),
   HOT_CACHE_MAX_BYTES: int(0, 64 * MiB),
@@ -51,6 +60,16 @@ export interface Config {
   readonly writeToken: string | undefined;
   readonly clusterSecret: string | undefined;
   readonly dedupPolicy: 'reject' | 'link';
+  /** URL peers reach this node at; default http://127.0.0.1:<listening port> */
+  readonly advertiseUrl: string | undefined;
+  readonly replicationFactor: number;
+  readonly heartbeatMs: number;
+  readonly memberTtlMs: number;
+  readonly peerTimeoutMs: number;
+  readonly invalidationDeadlineMs: number;
+  readonly headLeaseMs: number;
+  readonly repairIntervalMs: number;
+  readonly handoffDeadlineMs: number;
   readonly maxUploadBytes: number;
   readonly cacheMaxBytes: number;
   readonly hotCacheMaxBytes: number;
@@ -84,6 +103,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings mean "unset" so that `FOO= node main.js` falls back to the default instead of failing.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
+  if (parsed.success && parsed.data.HEAD_LEASE_MS <= parsed.data.HEARTBEAT_MS) {
+    throw new ConfigError(['HEAD_LEASE_MS: must be longer than HEARTBEAT_MS, or every lease lapses between heartbeats']);
+  }
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
@@ -97,6 +119,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     writeToken: e.WRITE_TOKEN,
     clusterSecret: e.CLUSTER_SECRET,
     dedupPolicy: e.DEDUP_POLICY,
+    advertiseUrl: e.ADVERTISE_URL,
+    replicationFactor: e.REPLICATION_FACTOR,
+    heartbeatMs: e.HEARTBEAT_MS,
+    memberTtlMs: e.MEMBER_TTL_MS,
+    peerTimeoutMs: e.PEER_TIMEOUT_MS,
+    invalidationDeadlineMs: e.INVALIDATION_DEADLINE_MS,
+    headLeaseMs: e.HEAD_LEASE_MS,
+    repairIntervalMs: e.REPAIR_INTERVAL_MS,
+    handoffDeadlineMs: e.HANDOFF_DEADLINE_MS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     cacheMaxBytes: e.CACHE_MAX_BYTES,
     hotCacheMaxBytes: e.HOT_CACHE_MAX_BYTES,

@@ -1,5 +1,7 @@
 // What the HTTP layer needs, built once by node.ts. Handlers receive this instead of reaching for globals.
 import type { Redis } from 'ioredis';
+import type { BlobCache } from './cluster/blobCache.js';
+import type { Cluster } from './cluster/cluster.js';
 import type { Config } from './config.js';
 import type { EventHub } from './events/hub.js';
 import type { Subscriber } from './events/subscriber.js';
@@ -20,7 +22,11 @@ export interface Deps {
   readonly writer: Writer;
   readonly blobs: BlobStore;
   readonly hot: HotCache;
+  /** accounting of non-home blobs (evictable), bounded by CACHE_MAX_BYTES */
+  readonly cache: BlobCache;
   readonly heads: HeadCache;
   readonly subscriber: Subscriber;
   readonly hub: EventHub;
+  /** set once the node listens, when CLUSTER_SECRET is configured */
+  cluster: Cluster | undefined;
 }

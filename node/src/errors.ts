@@ -26,6 +26,8 @@ export const catalogue = {
   incomplete_body: { status: 400, message: 'The request body ended before Content-Length bytes arrived.' },
   too_many_subscribers: { status: 503, message: 'Too many event subscribers on this node; try another node.' },
   blob_unavailable: { status: 503, message: 'The content of this version is not available on this node.' },
+  replication_failed: { status: 503, message: 'Could not store the required number of copies; nothing was committed.' },
+  peer_forbidden: { status: 403, message: 'This route is for cluster peers only (X-Cluster-Secret).' },
   write_conflict: { status: 503, message: 'Too many concurrent writers; retry.' },
   unavailable: { status: 503, message: 'A dependency (Redis or the data directory) is unavailable.' },
   internal: { status: 500, message: 'Internal error.' },

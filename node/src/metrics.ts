@@ -91,6 +91,47 @@ export function createMetrics(nodeId: string) {
       help: 'Bytes fetched from peers (reserved for the cluster)',
       registers: r,
     }),
+    peerFetchFailovers: new Counter({
+      name: 'kubecdn_peer_fetch_failovers_total',
+      help: 'Peer fetches that failed on one home and moved to the next',
+      registers: r,
+    }),
+    coalescedWaiters: new Counter({
+      name: 'kubecdn_peer_fetch_coalesced_total',
+      help: 'Cache misses that waited for a peer transfer already under way instead of starting another',
+      registers: r,
+    }),
+    replicaPushes: new Counter({
+      name: 'kubecdn_replica_pushes_total',
+      help: 'Blobs sent to another node (write replication, repair, handoff), by reason',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    underReplicated: new Gauge({
+      name: 'kubecdn_under_replicated_blobs',
+      help: 'Blobs this node holds whose homes lacked a copy that the last repair pass could not restore',
+      registers: r,
+    }),
+    cacheBytes: new Gauge({
+      name: 'kubecdn_cache_bytes',
+      help: 'Bytes of non-home (evictable) blobs cached on this node, bounded by CACHE_MAX_BYTES',
+      registers: r,
+    }),
+    cacheEvictions: new Counter({
+      name: 'kubecdn_cache_evictions_total',
+      help: 'Non-home blobs removed from disk to stay under CACHE_MAX_BYTES',
+      registers: r,
+    }),
+    members: new Gauge({
+      name: 'kubecdn_cluster_members',
+      help: 'Live cluster members in this node’s view',
+      registers: r,
+    }),
+    invalidationMisses: new Counter({
+      name: 'kubecdn_invalidation_misses_total',
+      help: 'Members that did not acknowledge a head invalidation before the deadline',
+      registers: r,
+    }),
     hotCacheHits: new Counter({
       name: 'kubecdn_hot_cache_hits_total',
       help: 'Reads served from the in-memory hot cache',

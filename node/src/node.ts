@@ -2,6 +2,8 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { Redis } from 'ioredis';
+import { BlobCache } from './cluster/blobCache.js';
+import { Cluster } from './cluster/cluster.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { EventHub } from './events/hub.js';
@@ -52,13 +54,20 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
     metrics,
     log.child({ component: 'events' }),
   );
+  // Set once the node listens (the cluster needs the URL peers reach it at); the closures read it then.
+  let cluster: Cluster | undefined;
   const writer = new Writer(store, new LocalLock(metrics), metrics, {
     policy: cfg.dedupPolicy,
     nodeId: cfg.nodeId,
-    onCommitted: (name) => heads.invalidate(name),
+    onCommitted: async (name) => {
+      heads.invalidate(name);
+      await cluster?.coherence.invalidate(name);
+    },
+    replicate: (sha256, size) => cluster?.replicator.replicate(sha256, size) ?? Promise.resolve(),
   });
   const hot = new HotCache(cfg.hotCacheMaxBytes, cfg.hotCacheMaxObjectBytes);
-  const deps: Deps = { cfg, log, metrics, redis, store, writer, blobs, hot, heads, subscriber, hub };
+  const cache = new BlobCache(cfg.cacheMaxBytes, blobs, metrics);
+  const deps: Deps = { cfg, log, metrics, redis, store, writer, blobs, hot, cache, heads, subscriber, hub, cluster: undefined };
   const server = createServer(deps);
 
   const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
@@ -81,11 +90,22 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
         gcTimer = setInterval(() => void gc().catch((err: Error) => log.warn({ err: err.message }, 'gc failed')), cfg.gcIntervalMs);
         gcTimer.unref();
       }
-      log.info({ url: node.url, dataDir: cfg.dataDir, blobs: blobs.stats }, 'file node listening');
+      const secret = cfg.clusterSecret;
+      if (secret !== undefined) {
+        cluster = new Cluster({ ...cfg, clusterSecret: secret }, cfg.advertiseUrl ?? node.url, redis, { blobs, store, heads, cache, metrics, log });
+        deps.cluster = cluster;
+        heads.setTrust(() => cluster?.trusted() ?? false);
+        await cluster.start();
+      } else {
+        log.warn('standalone: CLUSTER_SECRET is not set, so this node does not join a cluster');
+      }
+      log.info({ url: node.url, dataDir: cfg.dataDir, blobs: blobs.stats, cluster: cluster?.membership.ids() }, 'file node listening');
       return node.url;
     },
     async close() {
       if (gcTimer) clearInterval(gcTimer);
+      await cluster?.handoff().catch((err: Error) => log.error({ err: err.message }, 'hand-off failed'));
+      cluster?.stop();
       hub.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -35,7 +35,7 @@ export interface ChildNode {
 
 /** The real program (dist/node/src/main.js) as a child process. */
 export async function spawnNode(redisUrl: string, env: Record<string, string> = {}): Promise<ChildNode> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort(); // a fixed PORT lets a test restart a node in place
   const dataDir = env.DATA_DIR ?? (await tempDir());
   let out = '';
   const proc = spawn(process.execPath, [MAIN], {
@@ -45,10 +45,12 @@ export async function spawnNode(redisUrl: string, env: Record<string, string> = 
   proc.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   proc.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   const url = `http://127.0.0.1:${port}`;
+  let exited = false;
   await waitFor(async () => {
-    if (proc.exitCode !== null) throw new Error(`node exited: ${out}`);
-    return (await fetch(`${url}/healthz`)).ok;
-  }, 15_000, `node on ${url}`);
+    exited = proc.exitCode !== null;
+    return exited || (await fetch(`${url}/healthz`)).ok;
+  }, 15_000, `node on ${url}: ${out}`);
+  if (exited) throw new Error(`node exited with ${proc.exitCode}: ${out}`);
   return {
     url,
     proc,

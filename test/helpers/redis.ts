@@ -29,14 +29,16 @@ export interface TestRedis {
   client(): Redis;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** persist: append-only file fsynced on every write, so a restart (even after SIGKILL) keeps the data. */
+export async function startRedis(opts: { persist?: boolean } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-redis-'));
   let proc: ChildProcess | undefined;
   const clients: Redis[] = [];
 
   const start = async (): Promise<void> => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    const aof = opts.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...aof, '--dir', dir], {
       stdio: 'ignore',
     });
     await waitFor(async () => {

@@ -11,8 +11,9 @@ describe('quick start', () => {
       env: { ...process.env, PORT: '0' },
       timeout: 60_000,
     });
-    expect(stdout).toContain('Published hello/world.txt as version 1');
+    expect(stdout).toMatch(/Published hello\/world\.txt on http:\S+ as version 1/);
     expect(stdout).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/files\/hello\/world\.txt -> 200/);
+    expect(stdout).toContain('a three-node cluster');
     expect(stdout).toContain('Hello from kubecdn!');
   });
 });

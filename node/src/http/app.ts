@@ -5,11 +5,12 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
+import { peerRouter } from '../cluster/peerRoutes.js';
 import { compatRouter } from './compatRoutes.js';
 import { filesRouter } from './filesRoutes.js';
 import { opsRouter } from './opsRoutes.js';
 import { createReadPath } from './readPath.js';
-import { sendError } from './respond.js';
+import { sendError, withDependencyState } from './respond.js';
 
 // Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
 const BODY_ERRORS: Record<string, ApiError['code']> = {
@@ -26,6 +27,15 @@ export function createExpressApp(deps: Deps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.use(
+    peerRouter({
+      secret: deps.cfg.clusterSecret,
+      blobs: deps.blobs,
+      cache: deps.cache,
+      heads: deps.heads,
+      maxUploadBytes: deps.cfg.maxUploadBytes,
+    }),
+  );
   app.use(opsRouter(deps));
   app.use(filesRouter(deps));
   app.use(compatRouter(deps));
@@ -35,7 +45,7 @@ export function createExpressApp(deps: Deps): express.Express {
     const api = bodyCode ? new ApiError(bodyCode, undefined, undefined, { cause: err }) : err;
     // An unread request body cannot be left on a keep-alive connection: close it after answering.
     if (!req.complete) res.setHeader('Connection', 'close');
-    sendError(res, api);
+    sendError(res, withDependencyState(api, deps.redis.status === 'ready'));
   });
   return app;
 }
@@ -49,6 +59,9 @@ export function createServer(deps: Deps): http.Server {
     blobs: deps.blobs,
     metrics: deps.metrics,
     cacheControlLatest: deps.cfg.cacheControlLatest,
+    cache: deps.cache,
+    fetcher: () => deps.cluster?.fetcher,
+    redisReady: () => deps.redis.status === 'ready',
   });
   const observe = requestObserver(deps);
   const server = http.createServer(

@@ -36,6 +36,22 @@ export function opsRouter(deps: Deps): Router {
       .catch(next);
   });
 
+  // Membership and this node's cache state (read-only; `kubecdn cluster` asks every member).
+  router.get('/cluster', (_req, res) => {
+    res.metricsRoute = 'cluster';
+    const c = deps.cluster;
+    res.json(
+      c?.info() ?? {
+        self: deps.cfg.nodeId,
+        members: [],
+        standalone: true,
+        replicationFactor: 1,
+        cache: { bytes: 0, maxBytes: 0, entries: 0 },
+        underReplicated: 0,
+      },
+    );
+  });
+
   router.get('/events', (req, res, next) => {
     res.metricsRoute = 'events';
     const header = req.headers['last-event-id'];

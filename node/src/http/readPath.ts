@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { apiError } from '../errors.js';
+import type { BlobCache } from '../cluster/blobCache.js';
+import type { PeerFetcher } from '../cluster/fetcher.js';
 import type { HeadCache, HeadEntry } from '../metadata/headCache.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { VersionRecord } from '../metadata/types.js';
@@ -14,7 +16,7 @@ import { nameFromPath } from '../names.js';
 import { DIGEST_RE, isNotFound, type BlobStore } from '../storage/blobStore.js';
 import type { HotCache } from '../storage/hotCache.js';
 import { classify, DEFAULT_TYPE, noneMatch, notModifiedSince, parseRange, rangeStillValid } from './httpRules.js';
-import { sendError } from './respond.js';
+import { sendError, withDependencyState } from './respond.js';
 
 export interface ReadPathDeps {
   readonly store: MetadataStore;
@@ -23,6 +25,18 @@ export interface ReadPathDeps {
   readonly blobs: BlobStore;
   readonly metrics: Metrics;
   readonly cacheControlLatest: string;
+  /** recency of non-home blobs read from disk */
+  readonly cache: BlobCache;
+  /** the cluster's peer fetcher, once there is one: a blob missing here is fetched from its homes */
+  readonly fetcher: () => PeerFetcher | undefined;
+  readonly redisReady: () => boolean;
+}
+
+interface Body {
+  readonly status: number;
+  readonly start: number;
+  readonly end: number;
+  readonly headers: Record<string, string>;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -101,7 +115,7 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
     try {
       await send(req, res, await target);
     } catch (err) {
-      sendError(res, isNotFound(err) ? apiError('blob_unavailable') : err);
+      sendError(res, isNotFound(err) ? apiError('blob_unavailable') : withDependencyState(err, deps.redisReady()));
     }
   }
 
@@ -126,22 +140,55 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
       status === 206
         ? { ...headers, 'Content-Length': String(end - start + 1), 'Content-Range': `bytes ${start}-${end}/${t.size}` }
         : headers;
-    deps.metrics.cacheHits.inc();
     if (req.method === 'HEAD' || t.size === 0) {
       res.writeHead(status, out);
       res.end();
       return;
     }
     deps.metrics.bytesServed.inc(end - start + 1);
+    const body: Body = { start, end, status, headers: out };
     const hot = deps.hot.get(t.sha256);
-    if (hot) deps.metrics.hotCacheHits.inc();
-    const buf = hot ?? (deps.hot.admits(t.size) ? await loadHot(t.sha256) : undefined);
-    if (buf) {
+    if (hot) {
+      deps.metrics.cacheHits.inc();
+      deps.metrics.hotCacheHits.inc();
       res.writeHead(status, out);
-      res.end(status === 206 ? buf.subarray(start, end + 1) : buf);
+      res.end(status === 206 ? hot.subarray(start, end + 1) : hot);
       return;
     }
-    await streamBlob(res, t.sha256, { start, end, status, headers: out });
+    try {
+      await sendLocal(res, t, body);
+      deps.metrics.cacheHits.inc();
+      deps.cache.touch(t.sha256);
+    } catch (err) {
+      const fetcher = deps.fetcher();
+      if (!isNotFound(err) || fetcher === undefined) throw err;
+      await sendMiss(req, res, t, body, fetcher);
+    }
+  }
+
+  /** From this node's disk (throws ENOENT before anything is written when there is no local copy). */
+  async function sendLocal(res: ServerResponse, t: Target, b: Body): Promise<void> {
+    if (deps.hot.admits(t.size)) {
+      const buf = await loadHot(t.sha256);
+      res.writeHead(b.status, b.headers);
+      res.end(b.status === 206 ? buf.subarray(b.start, b.end + 1) : buf);
+      return;
+    }
+    await streamBlob(res, t.sha256, b);
+  }
+
+  /** Not here: fetch from a home. A plain GET that starts the transfer is fed as the bytes arrive. */
+  async function sendMiss(req: IncomingMessage, res: ServerResponse, t: Target, b: Body, fetcher: PeerFetcher): Promise<void> {
+    deps.metrics.cacheMisses.inc();
+    const headers = { ...b.headers, 'X-Cache': 'MISS' };
+    if (b.status === 200 && !fetcher.busy(t.sha256)) {
+      res.writeHead(200, headers);
+      await fetcher.fetch(t.sha256, t.size, res);
+      res.end();
+      return;
+    }
+    await fetcher.fetch(t.sha256, t.size);
+    await sendLocal(res, t, { ...b, headers });
   }
 
   async function loadHot(sha256: string): Promise<Buffer> {
@@ -154,7 +201,7 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
   async function streamBlob(
     res: ServerResponse,
     sha256: string,
-    { start, end, status, headers }: { start: number; end: number; status: number; headers: Record<string, string> },
+    { start, end, status, headers }: Body,
   ): Promise<void> {
     const stream = deps.blobs.openRead(sha256, start, end);
     // Wait for the open so a missing blob is still a clean error response rather than a cut-off 200.

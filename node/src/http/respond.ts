@@ -22,6 +22,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/**
+ * A failure while the Redis connection is not ready is Redis being away (503 unavailable, retry), not a bug (500).
+ * Decided on the connection's state, never on an error's message text.
+ */
+export function withDependencyState(err: unknown, redisReady: boolean): unknown {
+  if (err instanceof ApiError || redisReady) return err;
+  return new ApiError('unavailable', 'Redis is not reachable right now; retry shortly.', undefined, { cause: err });
+}
+
 /** Sends an ApiError as {"error":{code,message,...}}; anything else becomes a logged 500 `internal`. */
 export function sendError(res: ServerResponse, err: unknown, headers?: Record<string, string>): void {
   const api = err instanceof ApiError ? err : new ApiError('internal', undefined, undefined, { cause: err });

@@ -14,9 +14,15 @@ export class HeadCache {
   private readonly entries: LRUCache<string, HeadEntry> | undefined;
   private generation = 0;
   private live = false;
+  /** an extra condition for trusting entries (the cluster's head lease); always true standalone */
+  private trusted: () => boolean = () => true;
 
   constructor(maxEntries: number) {
     this.entries = maxEntries > 0 ? new LRUCache({ max: maxEntries }) : undefined;
+  }
+
+  setTrust(trusted: () => boolean): void {
+    this.trusted = trusted;
   }
 
   /** Called when the subscription goes up or down. */
@@ -26,7 +32,7 @@ export class HeadCache {
   }
 
   get(name: string): HeadEntry | undefined {
-    return this.live ? this.entries?.get(name) : undefined;
+    return this.live && this.trusted() ? this.entries?.get(name) : undefined;
   }
 
   /** The token to pass to `set` after reading Redis. */
@@ -35,7 +41,7 @@ export class HeadCache {
   }
 
   set(name: string, entry: HeadEntry, mark: number): void {
-    if (this.live && mark === this.generation) this.entries?.set(name, entry);
+    if (this.live && mark === this.generation && this.trusted()) this.entries?.set(name, entry);
   }
 
   invalidate(name: string): void {

@@ -8,8 +8,12 @@
 //   kubecdn:events           stream capped (MAXLEN ~ EVENTS_STREAM_MAXLEN) log of change events; backs /events resume
 //   file_notifications       pubsub the original mini-CDN channel: one JSON message per change
 //
-// Reserved for later issues (not written yet): kubecdn:nodes / kubecdn:node:<id> (membership),
-// kubecdn:lock:<name> and kubecdn:fence:<name> (cluster-wide write locks).
+//   kubecdn:members          zset   live node id -> expiry (ms, Redis server time), renewed by each heartbeat
+//   kubecdn:members:urls     hash   node id -> URL its peers reach it at
+//   kubecdn:stale:<id>       string set by a writer whose invalidation <id> did not acknowledge in time: <id> drops
+//                                   its head cache at its next heartbeat (see cluster/coherence.ts)
+//
+// Reserved for later issues (not written yet): kubecdn:lock:<name> and kubecdn:fence:<name> (cluster-wide locks).
 
 export const PREFIX = 'kubecdn:';
 
@@ -18,6 +22,9 @@ export const keys = {
   files: `${PREFIX}files`,
   content: (sha256: string): string => `${PREFIX}content:${sha256}`,
   events: `${PREFIX}events`,
+  members: `${PREFIX}members`,
+  memberUrls: `${PREFIX}members:urls`,
+  stale: (nodeId: string): string => `${PREFIX}stale:${nodeId}`,
 } as const;
 
 export const NOTIFICATION_CHANNEL = 'file_notifications';

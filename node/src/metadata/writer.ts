@@ -17,8 +17,10 @@ export type WriteOutcome =
 export interface WriterOptions {
   readonly policy: DedupPolicy;
   readonly nodeId: string;
-  /** Called after every commit, before the client hears of it (drops this node's cached head). */
-  readonly onCommitted: (name: string) => void;
+  /** Called after every commit, before the client hears of it: drops cached heads here and on every member. */
+  readonly onCommitted: (name: string) => Promise<void>;
+  /** Puts a new blob on its home nodes before its first version commits (the cluster); absent standalone. */
+  readonly replicate?: ((sha256: string, size: number) => Promise<unknown>) | undefined;
 }
 
 export class Writer {
@@ -31,6 +33,10 @@ export class Writer {
 
   /** Applies one write, revert or delete. Throws ApiError when the rules refuse it. */
   async apply(name: string, intent: Intent): Promise<WriteOutcome> {
+    // Content already committed is already replicated (and a duplicate under reject): only new content travels.
+    if (intent.kind === 'write' && this.opts.replicate && !(await this.store.contentKnown(intent.sha256))) {
+      await this.opts.replicate(intent.sha256, intent.size);
+    }
     const held = await this.lock.acquire(name);
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -70,7 +76,7 @@ export class Writer {
       event: d.event,
     });
     if (!res.ok) return undefined;
-    this.opts.onCommitted(name);
+    await this.opts.onCommitted(name);
     this.metrics.versionsWritten.inc({ kind: intent.kind });
     this.metrics.eventsPublished.inc({ event: d.event });
     if (d.version.deduplicated) {

@@ -1,0 +1,109 @@
+// Re-replication. A pass walks this node's blobs: for each committed one, every home (under the given member set)
+// that lacks a copy gets one from here; then the local copy is classified as a home copy (pinned) or a cache entry
+// (evictable). Runs when membership changes, periodically, and at start (which also rebuilds the cache state), and
+// on SIGTERM with this node excluded: the hand-off that makes scale-down lose nothing.
+import type { Logger } from '../log.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Metrics } from '../metrics.js';
+import type { BlobStore } from '../storage/blobStore.js';
+import type { BlobCache } from './blobCache.js';
+import type { Membership } from './membership.js';
+import type { PeerClient } from './peerClient.js';
+import { homes } from './placement.js';
+
+export interface PassResult {
+  checked: number;
+  pushed: number;
+  failed: number;
+}
+
+export class Repairer {
+  private running: Promise<PassResult> | undefined;
+  /** blobs the last pass could not bring to R copies */
+  underReplicated = 0;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: {
+      membership: Membership;
+      peers: PeerClient;
+      blobs: BlobStore;
+      cache: BlobCache;
+      store: MetadataStore;
+      metrics: Metrics;
+      log: Logger;
+      replication: number;
+    },
+  ) {}
+
+  /** Runs a pass now, or once more after the one under way. */
+  schedule(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass(this.deps.membership.ids(), 'repair')
+      .catch((err: Error) => {
+        this.deps.log.warn({ err: err.message }, 'repair pass failed');
+        return { checked: 0, pushed: 0, failed: 0 };
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+  }
+
+  /** After membership changes settle (debounced), and every intervalMs. */
+  start(intervalMs: number): void {
+    this.deps.membership.on('changed', () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.schedule(), 200);
+    });
+    if (intervalMs > 0) setInterval(() => this.schedule(), intervalMs).unref();
+    this.schedule();
+  }
+
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** One pass over the local blobs against `members`; stops early at `deadline` (ms since epoch). */
+  async pass(members: string[], reason: 'repair' | 'handoff', deadline = Infinity): Promise<PassResult> {
+    const { membership, peers, blobs, cache, store, metrics } = this.deps;
+    const self = membership.self.id;
+    const result: PassResult = { checked: 0, pushed: 0, failed: 0 };
+    for await (const blob of blobs.walk()) {
+      if (Date.now() > deadline) break;
+      if (!(await store.contentKnown(blob.sha256))) continue; // never committed: garbage collection's business
+      result.checked++;
+      const hs = homes(blob.sha256, members, this.deps.replication);
+      let complete = true;
+      for (const h of hs) {
+        if (h === self) continue;
+        try {
+          if (await peers.hasBlob(h, blob.sha256)) continue;
+          await peers.pushBlob(h, blob.sha256, blobs.pathOf(blob.sha256));
+          metrics.replicaPushes.inc({ reason });
+          result.pushed++;
+        } catch (err) {
+          result.failed++;
+          complete = false;
+          this.deps.log.warn({ peer: h, sha256: blob.sha256, err: (err as Error).message }, `${reason}: push failed`);
+        }
+      }
+      // Evictable only once its homes are known to hold it; until then it is one of the copies that count.
+      if (reason === 'repair') {
+        if (hs.includes(self) || !complete) cache.pin(blob.sha256);
+        else cache.admit(blob.sha256, blob.size);
+      }
+    }
+    this.underReplicated = result.failed;
+    metrics.underReplicated.set(result.failed);
+    this.deps.log.info({ reason, ...result }, 'replication pass done');
+    return result;
+  }
+}
