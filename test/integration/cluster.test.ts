@@ -1,6 +1,6 @@
 // Three real node processes and a real Redis (append-only, so it can restart with its data).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { homes } from '../../node/src/cluster/placement.js';
+import { homes, rank } from '../../node/src/cluster/placement.js';
 import { copies, metric, SECRET, startCluster, startMember, stopCluster, waitForMembers, type ClusterNode } from '../helpers/cluster.js';
 import { json, put, sha256 } from '../helpers/http.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
@@ -104,6 +104,26 @@ describe('cluster', () => {
     }
     const holder = nodes.find((n) => homes(sha, ids(), 2).includes(n.id))!;
     expect((await fetch(`${holder.url}/internal/blobs/${sha}`, { headers: { 'X-Cluster-Secret': SECRET } })).status).toBe(200);
+  });
+
+  it('a miss fails over to the next home when the first is down (before membership notices)', async () => {
+    // content whose rank is [c, b, a]: homes c and b, and a (no copy) asks c first
+    let body = Buffer.alloc(0);
+    for (let i = 0; ; i++) {
+      body = Buffer.alloc(30_000, `failover-${i}-`);
+      const r = rank(sha256(body), ids());
+      if (r[0] === c.id && r[1] === b.id) break;
+    }
+    expect((await put(b.url, 'cl/failover.bin', body)).status).toBe(201);
+    const before = await metric(a.url, 'kubecdn_peer_fetch_failovers_total');
+    await c.node!.stop('SIGKILL');
+    c.node = undefined;
+    const r = await fetch(`${a.url}/files/cl/failover.bin`);
+    expect(r.status).toBe(200);
+    expect(sha256(Buffer.from(await r.arrayBuffer()))).toBe(sha256(body));
+    expect((await metric(a.url, 'kubecdn_peer_fetch_failovers_total')) - before).toBeGreaterThanOrEqual(1);
+    await startMember(redis.url, c);
+    await waitForMembers(nodes, 3);
   });
 
   it('kill -9 a home after an acknowledged write: still readable; when it returns, repair restores R copies', async () => {
