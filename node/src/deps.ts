@@ -5,6 +5,7 @@ import type { Cluster } from './cluster/cluster.js';
 import type { Config } from './config.js';
 import type { EventHub } from './events/hub.js';
 import type { Subscriber } from './events/subscriber.js';
+import type { RedisLeaseLock } from './locks/redisLease.js';
 import type { Logger } from './log.js';
 import type { HeadCache } from './metadata/headCache.js';
 import type { MetadataStore } from './metadata/store.js';
@@ -20,6 +21,8 @@ export interface Deps {
   readonly redis: Redis;
   readonly store: MetadataStore;
   readonly writer: Writer;
+  /** the lock API's leases (the same keys LOCK_MODE=redis writes take) */
+  readonly leases: RedisLeaseLock;
   readonly blobs: BlobStore;
   readonly hot: HotCache;
   /** accounting of non-home blobs (evictable), bounded by CACHE_MAX_BYTES */

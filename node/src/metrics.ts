@@ -172,6 +172,24 @@ export function createMetrics(nodeId: string) {
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers: r,
     }),
+    lockTimeouts: new Counter({
+      name: 'kubecdn_lock_timeouts_total',
+      help: 'Lock acquisitions that gave up (423 locked), by mode',
+      labelNames: ['mode'] as const,
+      registers: r,
+    }),
+    lockHoldSeconds: new Histogram({
+      name: 'kubecdn_lock_hold_seconds',
+      help: 'Time a write held its per-name lock, by mode',
+      labelNames: ['mode'] as const,
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: r,
+    }),
+    staleFenceRejections: new Counter({
+      name: 'kubecdn_lock_stale_fence_total',
+      help: 'Commits refused because their fencing token was older than the last committed',
+      registers: r,
+    }),
     commitRetries: new Counter({
       name: 'kubecdn_commit_retries_total',
       help: 'Commits retried because another writer changed the file first',

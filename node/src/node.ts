@@ -10,6 +10,8 @@ import { EventHub } from './events/hub.js';
 import { Subscriber } from './events/subscriber.js';
 import { createServer } from './http/app.js';
 import { LocalLock } from './locks/localLock.js';
+import { criticalSectionProbe } from './locks/probe.js';
+import { RedisLeaseLock } from './locks/redisLease.js';
 import { createLogger, type Logger } from './log.js';
 import { HeadCache } from './metadata/headCache.js';
 import { MetadataStore } from './metadata/store.js';
@@ -56,7 +58,9 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   );
   // Set once the node listens (the cluster needs the URL peers reach it at); the closures read it then.
   let cluster: Cluster | undefined;
-  const writer = new Writer(store, new LocalLock(metrics), metrics, {
+  const localLock = new LocalLock(metrics);
+  const leases = new RedisLeaseLock(redis, localLock, { nodeId: cfg.nodeId, writeTtlMs: cfg.lockTtlMs, writeWaitMs: cfg.lockWaitMs }, metrics);
+  const writer = new Writer(store, cfg.lockMode === 'redis' ? leases : localLock, metrics, {
     policy: cfg.dedupPolicy,
     nodeId: cfg.nodeId,
     onCommitted: async (name) => {
@@ -64,10 +68,11 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       await cluster?.coherence.invalidate(name);
     },
     replicate: (sha256, size) => cluster?.replicator.replicate(sha256, size) ?? Promise.resolve(),
+    probe: cfg.lockProbe ? criticalSectionProbe(redis, cfg.lockProbeHoldMs) : undefined,
   });
   const hot = new HotCache(cfg.hotCacheMaxBytes, cfg.hotCacheMaxObjectBytes);
   const cache = new BlobCache(cfg.cacheMaxBytes, blobs, metrics);
-  const deps: Deps = { cfg, log, metrics, redis, store, writer, blobs, hot, cache, heads, subscriber, hub, cluster: undefined };
+  const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, hot, cache, heads, subscriber, hub, cluster: undefined };
   const server = createServer(deps);
 
   const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);

@@ -8,6 +8,7 @@ import { ApiError, apiError } from '../errors.js';
 import { peerRouter } from '../cluster/peerRoutes.js';
 import { compatRouter } from './compatRoutes.js';
 import { filesRouter } from './filesRoutes.js';
+import { lockRouter } from './lockRoutes.js';
 import { opsRouter } from './opsRoutes.js';
 import { createReadPath } from './readPath.js';
 import { sendError, withDependencyState } from './respond.js';
@@ -38,6 +39,7 @@ export function createExpressApp(deps: Deps): express.Express {
   );
   app.use(opsRouter(deps));
   app.use(filesRouter(deps));
+  app.use(lockRouter(deps));
   app.use(compatRouter(deps));
   app.use((_req: Request, _res: Response, next: NextFunction) => next(apiError('route_not_found')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -9,6 +9,7 @@ import { checkPreconditions, etagOf } from '../metadata/versionRules.js';
 import { filePath, nameFromPath } from '../names.js';
 import { DIGEST_RE } from '../storage/blobStore.js';
 import { requireToken } from './auth.js';
+import type { AcquireOptions } from '../locks/types.js';
 import { classify, contentTypeFor } from './httpRules.js';
 import { parseVersion } from './readPath.js';
 
@@ -40,7 +41,7 @@ export function filesRouter(deps: Deps): Router {
     if (route.route !== 'file') return next();
     res.metricsRoute = 'file';
     if (req.method === 'PUT') return chain([auth], () => putFile(deps, route.rawName, req, res));
-    if (req.method === 'DELETE') return chain([auth], () => deleteFile(deps, route.rawName, res));
+    if (req.method === 'DELETE') return chain([auth], () => deleteFile(deps, route.rawName, req, res));
     allow('GET, HEAD, PUT, DELETE');
   });
   return router;
@@ -66,14 +67,18 @@ async function putFile(deps: Deps, rawName: string, req: Request, res: Response)
   }
   const blob = await deps.blobs.ingest(req, { maxBytes: cfg.maxUploadBytes, expectedSha256: expected });
   deps.metrics.bytesReceived.inc(blob.size);
-  const outcome = await deps.writer.apply(name, {
-    kind: 'write',
-    sha256: blob.sha256,
-    size: blob.size,
-    contentType: contentTypeFor(name, header(req, 'content-type')),
-    ifMatch,
-    ifNoneMatch,
-  });
+  const outcome = await deps.writer.apply(
+    name,
+    {
+      kind: 'write',
+      sha256: blob.sha256,
+      size: blob.size,
+      contentType: contentTypeFor(name, header(req, 'content-type')),
+      ifMatch,
+      ifNoneMatch,
+    },
+    lockOptions(req),
+  );
   respondWrite(res, name, outcome);
 }
 
@@ -85,12 +90,12 @@ async function revert(deps: Deps, rawName: string, req: Request, res: Response):
   if (!body.success) throw apiError('invalid_request', 'The body must be {"version": N}.');
   const to = parseVersion(body.data.version);
   const target = await deps.store.version(name, to);
-  respondWrite(res, name, await deps.writer.apply(name, { kind: 'revert', to, target }));
+  respondWrite(res, name, await deps.writer.apply(name, { kind: 'revert', to, target }, lockOptions(req)));
 }
 
-async function deleteFile(deps: Deps, rawName: string, res: Response): Promise<void> {
+async function deleteFile(deps: Deps, rawName: string, req: Request, res: Response): Promise<void> {
   const name = nameFromPath(rawName);
-  respondWrite(res, name, await deps.writer.apply(name, { kind: 'delete' }));
+  respondWrite(res, name, await deps.writer.apply(name, { kind: 'delete' }, lockOptions(req)));
 }
 
 function respondWrite(res: Response, name: string, outcome: WriteOutcome): void {
@@ -149,6 +154,16 @@ export function runChain(
       void h(req, res, step(i + 1));
     };
   step(0)();
+}
+
+/** X-Lock-Token (a lock-API token this write works under) and ?waitMs= (how long to wait behind a lock). */
+export function lockOptions(req: Request): AcquireOptions {
+  const token = header(req, 'x-lock-token');
+  const raw = req.query.waitMs;
+  if (raw !== undefined && (typeof raw !== 'string' || !/^\d{1,7}$/.test(raw))) {
+    throw apiError('invalid_request', 'waitMs must be a whole number of milliseconds (at most 9999999).');
+  }
+  return { token: token === '' ? undefined : token, waitMs: raw === undefined ? undefined : Number(raw) };
 }
 
 function pageLimit(raw: unknown): number {

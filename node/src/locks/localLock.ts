@@ -2,7 +2,7 @@
 // names being written at once). Across processes the commit's compare-and-set keeps versions gap-free; this lock
 // only stops writers on one node from retrying against each other.
 import type { Metrics } from '../metrics.js';
-import type { Held, WriteLock } from './types.js';
+import type { AcquireOptions, Held, WriteLock } from './types.js';
 
 export class LocalLock implements WriteLock {
   readonly mode = 'local';
@@ -10,7 +10,7 @@ export class LocalLock implements WriteLock {
 
   constructor(private readonly metrics: Metrics) {}
 
-  async acquire(name: string): Promise<Held> {
+  async acquire(name: string, _opts?: AcquireOptions): Promise<Held> {
     this.metrics.lockAcquisitions.inc({ mode: this.mode });
     const queue = this.queues.get(name);
     if (queue === undefined) {

@@ -1,13 +1,28 @@
-// The seam where write serialization plugs in. This issue ships the in-process lock; the cluster-wide modes
-// (Redis lease with fencing, Ricart-Agrawala) implement the same interface.
+// The seam where write serialization plugs in: every write path holds the per-name lock around its commit.
+// Modes: redis (lease + fencing, also behind the lock API), ricart-agrawala (planned), local (in-process only).
 
 export interface Held {
-  /** Fencing token of this hold (0 where the mode has none: the commit's compare-and-set still orders writes). */
+  /** Fencing token of this hold; the commit refuses one older than the last committed for the name (0: none). */
   readonly fence: number;
+  /** The lease token the commit checks against a lock-API holder (undefined: this mode takes no lease). */
+  readonly token?: string | undefined;
   release(): void;
+}
+
+export interface AcquireOptions {
+  /** a lock-API token carried by the request (X-Lock-Token) */
+  readonly token?: string | undefined;
+  /** how long to wait behind a lock-API holder before 423 (?waitMs=) */
+  readonly waitMs?: number | undefined;
+}
+
+export interface LockInfo {
+  readonly holder: string;
+  readonly kind: string;
+  readonly expiresAt: number;
 }
 
 export interface WriteLock {
   readonly mode: string;
-  acquire(name: string): Promise<Held>;
+  acquire(name: string, opts?: AcquireOptions): Promise<Held>;
 }

@@ -13,7 +13,8 @@
 //   kubecdn:stale:<id>       string set by a writer whose invalidation <id> did not acknowledge in time: <id> drops
 //                                   its head cache at its next heartbeat (see cluster/coherence.ts)
 //
-// Reserved for later issues (not written yet): kubecdn:lock:<name> and kubecdn:fence:<name> (cluster-wide locks).
+//   kubecdn:lock:<name>      hash   the lease on a name: token, holder, kind (write | api), fence, expiresAt; PEXPIRE
+//   kubecdn:fence:<name>     string the name's fencing counter (INCR on every lease: only grows)
 
 export const PREFIX = 'kubecdn:';
 
@@ -25,6 +26,8 @@ export const keys = {
   members: `${PREFIX}members`,
   memberUrls: `${PREFIX}members:urls`,
   stale: (nodeId: string): string => `${PREFIX}stale:${nodeId}`,
+  lock: (name: string): string => `${PREFIX}lock:${name}`,
+  fence: (name: string): string => `${PREFIX}fence:${name}`,
 } as const;
 
 export const NOTIFICATION_CHANNEL = 'file_notifications';

@@ -3,13 +3,20 @@
 
 /**
  * Commit one version, compare-and-set on the version count.
- * KEYS: 1 file hash, 2 listing zset, 3 content hash, 4 events stream
+ * KEYS: 1 file hash, 2 listing zset, 3 content hash, 4 events stream, 5 the name's lock lease
  * ARGV: 1 expected count, 2 version JSON without "version" (an object), 3 name, 4 content mode
  *       (claim | claim-if-absent | none), 5 listed (1/0), 6 event JSON without "version"/"id" (an object),
- *       7 stream max length, 8 channel, 9 version size (for the content index)
- * Returns {'ok', versionJson, streamId} or {'conflict', reason}.
+ *       7 stream max length, 8 channel, 9 version size (for the content index), 10 fencing token (0: none),
+ *       11 the lease token this write holds or carries ('' for none)
+ * Returns {'ok', versionJson, streamId}, {'conflict', reason} (retry) or {'refused', code, detail} (final).
  */
 export const COMMIT_LUA = `
+local lease = redis.call('HGET', KEYS[5], 'token')
+if lease and lease ~= ARGV[11] then return {'refused', 'locked', redis.call('HGET', KEYS[5], 'holder') or ''} end
+local fence = tonumber(ARGV[10])
+if fence > 0 and fence < tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') then
+  return {'refused', 'stale_fence', redis.call('HGET', KEYS[1], 'fence')}
+end
 local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
 if count ~= tonumber(ARGV[1]) then return {'conflict', 'version'} end
 local mode = ARGV[4]
@@ -18,6 +25,7 @@ if mode == 'claim' and contentExists then return {'conflict', 'content'} end
 local v = count + 1
 local rec = '{"version":' .. v .. ',' .. string.sub(ARGV[2], 2)
 redis.call('HSET', KEYS[1], 'v:' .. v, rec, 'head', rec, 'count', v)
+if fence > 0 then redis.call('HSET', KEYS[1], 'fence', fence) end
 if ARGV[5] == '1' then
   redis.call('ZADD', KEYS[2], 0, ARGV[3])
 else

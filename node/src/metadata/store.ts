@@ -15,6 +15,7 @@ declare module 'ioredis' {
       filesKey: string,
       contentKey: string,
       eventsKey: string,
+      lockKey: string,
       ...args: (string | number)[]
     ): Result<[string, string, string?], Context>;
   }
@@ -27,11 +28,15 @@ export interface CommitRequest {
   readonly contentMode: ContentMode;
   readonly listed: boolean;
   readonly event: EventName;
+  /** the hold's fencing token (0: none) and lease token */
+  readonly fence: number;
+  readonly lockToken: string | undefined;
 }
 
 export type CommitResult =
   | { readonly ok: true; readonly record: VersionRecord; readonly eventId: string }
-  | { readonly ok: false; readonly conflict: string };
+  | { readonly ok: false; readonly conflict: string }
+  | { readonly ok: false; readonly refused: 'locked' | 'stale_fence'; readonly detail: string };
 
 export interface FileHead {
   readonly name: string;
@@ -46,7 +51,7 @@ export class MetadataStore {
     private readonly redis: Redis,
     private readonly eventsMaxLen: number,
   ) {
-    redis.defineCommand('kubecdnCommit', { numberOfKeys: 4, lua: COMMIT_LUA });
+    redis.defineCommand('kubecdnCommit', { numberOfKeys: 5, lua: COMMIT_LUA });
   }
 
   /** The version count and head in one round trip. */
@@ -139,6 +144,7 @@ export class MetadataStore {
       keys.files,
       version.sha256 === null ? NO_CONTENT_KEY : keys.content(version.sha256),
       keys.events,
+      keys.lock(req.name),
       req.expectedCount,
       JSON.stringify(version),
       req.name,
@@ -148,7 +154,10 @@ export class MetadataStore {
       this.eventsMaxLen,
       NOTIFICATION_CHANNEL,
       version.size,
+      req.fence,
+      req.lockToken ?? '',
     );
+    if (status === 'refused') return { ok: false, refused: payload as 'locked' | 'stale_fence', detail: id ?? '' };
     if (status !== 'ok') return { ok: false, conflict: payload };
     return { ok: true, record: JSON.parse(payload) as VersionRecord, eventId: id ?? '' };
   }

@@ -2,7 +2,7 @@
 // another process got there first. Blob bytes are already on disk before this runs, so a crash anywhere leaves
 // either no version or a complete one.
 import { apiError } from '../errors.js';
-import type { WriteLock } from '../locks/types.js';
+import type { AcquireOptions, Held, WriteLock } from '../locks/types.js';
 import type { Metrics } from '../metrics.js';
 import type { MetadataStore } from './store.js';
 import type { EventName, VersionRecord } from './types.js';
@@ -21,6 +21,11 @@ export interface WriterOptions {
   readonly onCommitted: (name: string) => Promise<void>;
   /** Puts a new blob on its home nodes before its first version commits (the cluster); absent standalone. */
   readonly replicate?: ((sha256: string, size: number) => Promise<unknown>) | undefined;
+  /**
+   * Test instrumentation (LOCK_PROBE=1), off in production: wraps each critical section so tests can observe mutual
+   * exclusion directly, from outside, across processes.
+   */
+  readonly probe?: { enter(name: string): Promise<void>; exit(name: string): Promise<void> } | undefined;
 }
 
 export class Writer {
@@ -32,25 +37,29 @@ export class Writer {
   ) {}
 
   /** Applies one write, revert or delete. Throws ApiError when the rules refuse it. */
-  async apply(name: string, intent: Intent): Promise<WriteOutcome> {
+  async apply(name: string, intent: Intent, lockOpts: AcquireOptions = {}): Promise<WriteOutcome> {
     // Content already committed is already replicated (and a duplicate under reject): only new content travels.
     if (intent.kind === 'write' && this.opts.replicate && !(await this.store.contentKnown(intent.sha256))) {
       await this.opts.replicate(intent.sha256, intent.size);
     }
-    const held = await this.lock.acquire(name);
+    const held = await this.lock.acquire(name, lockOpts);
+    const stopHold = this.metrics.lockHoldSeconds.startTimer({ mode: this.lock.mode });
+    await this.opts.probe?.enter(name);
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const outcome = await this.attempt(name, intent);
+        const outcome = await this.attempt(name, intent, held);
         if (outcome) return outcome;
         this.metrics.commitRetries.inc();
       }
       throw apiError('write_conflict');
     } finally {
+      await this.opts.probe?.exit(name);
+      stopHold();
       held.release();
     }
   }
 
-  private async attempt(name: string, intent: Intent): Promise<WriteOutcome | undefined> {
+  private async attempt(name: string, intent: Intent, held: Held): Promise<WriteOutcome | undefined> {
     const { state, owner } =
       intent.kind === 'write'
         ? await this.store.stateAndOwner(name, intent.sha256)
@@ -74,7 +83,16 @@ export class Writer {
       contentMode: d.contentMode,
       listed: d.listed,
       event: d.event,
+      fence: held.fence,
+      lockToken: held.token,
     });
+    if (!res.ok && 'refused' in res) {
+      if (res.refused === 'stale_fence') {
+        this.metrics.staleFenceRejections.inc();
+        throw apiError('stale_fence', undefined, { lastFence: Number(res.detail) });
+      }
+      throw apiError('locked', `"${name}" is locked by ${res.detail}.`, { holder: res.detail });
+    }
     if (!res.ok) return undefined;
     await this.opts.onCommitted(name);
     this.metrics.versionsWritten.inc({ kind: intent.kind });

@@ -1,0 +1,153 @@
+// LOCK_MODE=redis: a lease in Redis per name (kubecdn:lock:<name>, a hash with the holder's random token, set only
+// if absent, with a TTL) plus a fencing token per name (kubecdn:fence:<name>) that only grows. Release and extend are
+// compare-and-delete / compare-and-extend on the token, in Lua. The commit refuses a fencing token older than the
+// last one committed for the name, so a holder that paused past its lease cannot overwrite a newer write.
+// The same lease backs the lock API (kind "api"): a write carrying its token proceeds; any other write gets 423.
+import { randomBytes } from 'node:crypto';
+import type { Redis, Result } from 'ioredis';
+import { apiError } from '../errors.js';
+import { keys } from '../metadata/keys.js';
+import type { Metrics } from '../metrics.js';
+import type { LocalLock } from './localLock.js';
+import type { AcquireOptions, Held, LockInfo, WriteLock } from './types.js';
+
+// KEYS: lock, fence. ARGV: token, ttl ms, holder, kind. Returns {1, fence, expiresAt} or {0, holder, kind, pttl}.
+const ACQUIRE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local h = redis.call('HMGET', KEYS[1], 'holder', 'kind')
+  return {0, h[1] or '', h[2] or '', redis.call('PTTL', KEYS[1])}
+end
+local fence = redis.call('INCR', KEYS[2])
+local t = redis.call('TIME')
+local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], 'token', ARGV[1], 'holder', ARGV[3], 'kind', ARGV[4], 'fence', fence, 'expiresAt', expires)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return {1, fence, expires}
+`;
+// KEYS: lock. ARGV: token. Compare-and-delete.
+const RELEASE = `
+if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+// KEYS: lock. ARGV: token, ttl ms. Compare-and-extend. Returns the new expiry, or 0.
+const EXTEND = `
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
+local t = redis.call('TIME')
+local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], 'expiresAt', expires)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return expires
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    kubecdnLockAcquire(lock: string, fence: string, token: string, ttlMs: number, holder: string, kind: string): Result<(number | string)[], Context>;
+    kubecdnLockRelease(lock: string, token: string): Result<number, Context>;
+    kubecdnLockExtend(lock: string, token: string, ttlMs: number): Result<number, Context>;
+  }
+}
+
+export interface Lease {
+  readonly token: string;
+  readonly fence: number;
+  readonly expiresAt: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class RedisLeaseLock implements WriteLock {
+  readonly mode = 'redis';
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly local: LocalLock,
+    private readonly opts: { nodeId: string; writeTtlMs: number; writeWaitMs: number },
+    private readonly metrics: Metrics,
+  ) {
+    redis.defineCommand('kubecdnLockAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+    redis.defineCommand('kubecdnLockRelease', { numberOfKeys: 1, lua: RELEASE });
+    redis.defineCommand('kubecdnLockExtend', { numberOfKeys: 1, lua: EXTEND });
+  }
+
+  /** Takes a lease now, or tells who holds it. */
+  async tryAcquire(name: string, ttlMs: number, holder: string, kind: 'write' | 'api'): Promise<Lease | LockInfo> {
+    const token = randomBytes(16).toString('hex');
+    const r = await this.redis.kubecdnLockAcquire(keys.lock(name), keys.fence(name), token, ttlMs, holder, kind);
+    if (Number(r[0]) === 1) return { token, fence: Number(r[1]), expiresAt: Number(r[2]) };
+    return { holder: String(r[1]), kind: String(r[2]), expiresAt: Date.now() + Math.max(0, Number(r[3])) };
+  }
+
+  /**
+   * A lease held by someone else makes a write wait: up to LOCK_WAIT_MS behind another write, up to the request's
+   * waitMs (default 0) behind a lock-API holder; then 423 locked. A write carrying the API holder's token joins it.
+   */
+  async acquire(name: string, opts: AcquireOptions = {}): Promise<Held> {
+    const stopWait = this.metrics.lockWaitSeconds.startTimer({ mode: this.mode });
+    this.metrics.lockAcquisitions.inc({ mode: this.mode });
+    if (opts.token !== undefined) return this.join(name, opts.token, stopWait);
+    const queued = await this.local.acquire(name); // one poller per node per name
+    try {
+      const lease = await this.poll(name, opts.waitMs, stopWait);
+      return {
+        fence: lease.fence,
+        token: lease.token,
+        release: () => {
+          queued.release();
+          void this.redis.kubecdnLockRelease(keys.lock(name), lease.token).catch(() => undefined); // else it expires
+        },
+      };
+    } catch (err) {
+      queued.release();
+      throw err;
+    }
+  }
+
+  private async poll(name: string, apiWaitMs: number | undefined, stopWait: () => number): Promise<Lease> {
+    const start = Date.now();
+    let delay = 2;
+    let contended = false;
+    for (;;) {
+      const r = await this.tryAcquire(name, this.opts.writeTtlMs, `write:${this.opts.nodeId}`, 'write');
+      if ('token' in r) {
+        stopWait();
+        return r;
+      }
+      if (!contended) this.metrics.lockContended.inc({ mode: this.mode });
+      contended = true;
+      const limit = r.kind === 'api' ? (apiWaitMs ?? 0) : Math.max(apiWaitMs ?? 0, this.opts.writeWaitMs);
+      if (Date.now() - start + delay > limit) {
+        this.metrics.lockTimeouts.inc({ mode: this.mode });
+        stopWait();
+        throw apiError('locked', `"${name}" is locked by ${r.holder} until ${new Date(r.expiresAt).toISOString()}.`, {
+          holder: r.holder,
+          expiresAt: new Date(r.expiresAt).toISOString(),
+        });
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+
+  /** A write that carries the lock-API token: allowed while that lease is the one held. */
+  private async join(name: string, token: string, stopWait: () => number): Promise<Held> {
+    const [held, fence] = await this.redis.hmget(keys.lock(name), 'token', 'fence');
+    stopWait();
+    if (held !== token) throw apiError('lock_not_held', `X-Lock-Token does not hold the lock on "${name}" (expired or released?).`);
+    return { fence: Number(fence), token, release: () => undefined }; // the API holder releases it
+  }
+
+  async info(name: string): Promise<LockInfo & { fence: number; token: string } | undefined> {
+    const [h, pttl] = await Promise.all([this.redis.hgetall(keys.lock(name)), this.redis.pttl(keys.lock(name))]);
+    if (!h.token || pttl < 0) return undefined;
+    return { holder: h.holder ?? '', kind: h.kind ?? '', expiresAt: Date.now() + pttl, fence: Number(h.fence), token: h.token };
+  }
+
+  async extend(name: string, token: string, ttlMs: number): Promise<number | undefined> {
+    const expires = await this.redis.kubecdnLockExtend(keys.lock(name), token, ttlMs);
+    return expires === 0 ? undefined : expires;
+  }
+
+  async release(name: string, token: string): Promise<boolean> {
+    return (await this.redis.kubecdnLockRelease(keys.lock(name), token)) === 1;
+  }
+}

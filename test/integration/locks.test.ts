@@ -1,0 +1,196 @@
+// Cluster-wide write serialization (LOCK_MODE=redis) on three real node processes, observed through the
+// critical-section probe (LOCK_PROBE=1), plus the lock API.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../node/src/config.js';
+import { PROBE_ENTRIES, PROBE_VIOLATIONS } from '../../node/src/locks/probe.js';
+import { startCluster, stopCluster, type ClusterNode } from '../helpers/cluster.js';
+import { json, put } from '../helpers/http.js';
+import { startNode } from '../helpers/node.js';
+import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
+
+const PROBE = { LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '5' };
+
+async function history(base: string, name: string): Promise<{ version: number; sha256: string }[]> {
+  return (await json<{ versions: { version: number; sha256: string }[] }>(await fetch(`${base}/files/${name}/versions?limit=1000`))).versions;
+}
+
+async function writeRace(nodes: ClusterNode[], name: string, perNode: number): Promise<number[]> {
+  const jobs = nodes.flatMap((n, i) =>
+    Array.from({ length: perNode }, (_, j) => put(n.url, name, `node ${i} writer ${j}`).then((r) => json<{ version: number }>(r))),
+  );
+  return (await Promise.all(jobs)).map((r) => r.version);
+}
+
+describe('LOCK_MODE=redis across three nodes', () => {
+  let redis: TestRedis;
+  let nodes: ClusterNode[];
+  beforeAll(async () => {
+    redis = await startRedis();
+    nodes = await startCluster(redis.url, 3, { ...PROBE, LOCK_MODE: 'redis' });
+  }, 60_000);
+  afterAll(async () => {
+    await stopCluster(nodes ?? []);
+    await redis?.stop();
+  });
+
+  it('3 nodes x 20 concurrent writers to one name: versions 1..60, each told its own, no overlap in the critical section', async () => {
+    const told = await writeRace(nodes, 'lk/race.txt', 20);
+    expect([...told].sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    const hist = await history(nodes[0]!.url, 'lk/race.txt');
+    expect(hist.map((v) => v.version)).toEqual(Array.from({ length: 60 }, (_, i) => 60 - i));
+    expect(new Set(hist.map((v) => v.sha256)).size).toBe(60);
+    const probe = redis.client();
+    expect(Number(await probe.get(PROBE_ENTRIES))).toBeGreaterThanOrEqual(60);
+    expect(Number((await probe.get(PROBE_VIOLATIONS)) ?? 0)).toBe(0);
+    const metrics = await (await fetch(`${nodes[0]!.url}/metrics`)).text();
+    expect(metrics).toMatch(/kubecdn_lock_acquisitions_total\{mode="redis",node="node-a"\} [1-9]/);
+  });
+});
+
+describe('the probe can see a violation (control: LOCK_MODE=local serializes only within a node)', () => {
+  let redis: TestRedis;
+  let nodes: ClusterNode[];
+  beforeAll(async () => {
+    redis = await startRedis();
+    nodes = await startCluster(redis.url, 3, { LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '20', LOCK_MODE: 'local' });
+  }, 60_000);
+  afterAll(async () => {
+    await stopCluster(nodes ?? []);
+    await redis?.stop();
+  });
+
+  it('records overlapping holders across nodes, while versions stay gap-free through compare-and-set', async () => {
+    const told = await writeRace(nodes, 'lk/control.txt', 10);
+    expect([...told].sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(Number((await redis.client().get(PROBE_VIOLATIONS)) ?? 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('a holder killed -9 while holding', () => {
+  it('blocks the name only until its lease expires; then the others proceed', async () => {
+    const redis = await startRedis();
+    // R=1: this test is about the lease; with R=2 a write would (rightly) fail while the dead node is still a member
+    const common = { LOCK_TTL_MS: '1000', LOCK_WAIT_MS: '15000', REPLICATION_FACTOR: '1' };
+    const [slow, other] = await startCluster(redis.url, 2, { ...common, LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '0' });
+    try {
+      // make the holder linger inside its critical section, then kill it there
+      await slow!.node!.stop('SIGKILL');
+      slow!.node = undefined;
+      const { startMember } = await import('../helpers/cluster.js');
+      await startMember(redis.url, slow!, { ...common, LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '60000' });
+      const doomed = put(slow!.url, 'lk/killed.txt', 'never committed').catch(() => undefined);
+      const client = redis.client();
+      await waitFor(async () => (await client.exists('kubecdn:lock:lk/killed.txt')) === 1, 10_000, 'the holder inside');
+      await slow!.node!.stop('SIGKILL');
+      slow!.node = undefined;
+      await doomed;
+      const res = await put(other!.url, 'lk/killed.txt', 'written after the lease expired');
+      expect(res.status).toBe(201);
+      expect((await json<{ version: number }>(res)).version).toBe(1);
+    } finally {
+      await stopCluster([slow!, other!]);
+      await redis.stop();
+    }
+  });
+});
+
+describe('fencing and the lock API', () => {
+  let redis: TestRedis;
+  let node: Awaited<ReturnType<typeof startNode>>;
+  const A = { Authorization: 'Bearer lock-api-token' };
+  beforeAll(async () => {
+    redis = await startRedis();
+    node = await startNode(redis.url, { WRITE_TOKEN: 'lock-api-token' });
+  });
+  afterAll(async () => {
+    await node?.close();
+    await redis?.stop();
+  });
+
+  const lock = (name: string, body: object = {}, query = '', headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${node.url}/locks/${name}${query}`, { method: 'POST', headers: { ...A, ...headers }, body: JSON.stringify(body) });
+
+  it('a stale fencing token is refused at commit', async () => {
+    const cfg = loadConfig({ NODE_ID: 'n', REDIS_URL: redis.url });
+    expect(cfg.lockMode).toBe('redis');
+    const store = node.deps.store;
+    const version = { sha256: null, size: 0, contentType: null, createdAt: new Date().toISOString(), node: 'n', revertedFrom: null, deleted: true, deduplicated: false };
+    await put(node.url, 'lk/fenced.txt', 'v1', A);
+    // a newer holder (fence 1000) commits; then a holder that paused with fence 999 tries to
+    const newer = await store.commit({ name: 'lk/fenced.txt', expectedCount: 1, version, contentMode: 'none', listed: false, event: 'file_deleted', fence: 1000, lockToken: undefined });
+    expect(newer.ok).toBe(true);
+    const stale = await store.commit({ name: 'lk/fenced.txt', expectedCount: 2, version, contentMode: 'none', listed: false, event: 'file_deleted', fence: 999, lockToken: undefined });
+    expect(stale).toMatchObject({ ok: false, refused: 'stale_fence' });
+    expect((await json<{ count: number }>(await fetch(`${node.url}/files/lk/fenced.txt/versions`))).count).toBe(2);
+  });
+
+  it('lock, write under the token, 423 for others, wait, refresh, release, expiry', async () => {
+    const r = await lock('lk/doc.md', { ttlMs: 5000 }, '', { 'X-Lock-Holder': 'alice' });
+    expect(r.status).toBe(201);
+    const held = await json<{ token: string; fencingToken: number; expiresAt: string; holder: string }>(r);
+    expect(held).toMatchObject({ holder: 'alice' });
+    expect(held.fencingToken).toBeGreaterThan(0);
+
+    const info = await json(await fetch(`${node.url}/locks/lk/doc.md`, { headers: A }));
+    expect(info).toMatchObject({ locked: true, holder: 'alice', kind: 'api', fencingToken: held.fencingToken });
+    expect(JSON.stringify(info)).not.toContain(held.token);
+
+    const blocked = await put(node.url, 'lk/doc.md', 'by someone else', A);
+    expect(blocked.status).toBe(423);
+    expect(await blocked.json()).toMatchObject({ error: { code: 'locked', holder: 'alice' } });
+    expect((await lock('lk/doc.md')).status).toBe(423);
+
+    const mine = await put(node.url, 'lk/doc.md', 'by alice', { ...A, 'X-Lock-Token': held.token });
+    expect(mine.status).toBe(201);
+    expect((await put(node.url, 'lk/doc.md', 'alice again', { ...A, 'X-Lock-Token': held.token })).status).toBe(201);
+
+    const refreshed = await fetch(`${node.url}/locks/lk/doc.md/refresh`, {
+      method: 'POST',
+      headers: { ...A, 'X-Lock-Token': held.token },
+      body: JSON.stringify({ ttlMs: 60_000 }),
+    });
+    expect(refreshed.status).toBe(200);
+    expect(Date.parse((await json<{ expiresAt: string }>(refreshed)).expiresAt)).toBeGreaterThan(Date.parse(held.expiresAt));
+    expect((await fetch(`${node.url}/locks/lk/doc.md/refresh`, { method: 'POST', headers: { ...A, 'X-Lock-Token': 'nope' }, body: '{}' })).status).toBe(409);
+
+    // a writer that waits: released while it waits, so it gets through
+    const waiting = fetch(`${node.url}/files/lk/doc.md?waitMs=10000`, { method: 'PUT', headers: A, body: 'bob waited' });
+    await new Promise((res) => setTimeout(res, 100));
+    expect((await fetch(`${node.url}/locks/lk/doc.md`, { method: 'DELETE', headers: { ...A, 'X-Lock-Token': 'wrong' } })).status).toBe(409);
+    expect((await fetch(`${node.url}/locks/lk/doc.md`, { method: 'DELETE', headers: { ...A, 'X-Lock-Token': held.token } })).status).toBe(204);
+    expect((await waiting).status).toBe(201);
+    expect(await (await fetch(`${node.url}/files/lk/doc.md`)).text()).toBe('bob waited');
+    expect((await put(node.url, 'lk/doc.md', 'stale token', { ...A, 'X-Lock-Token': held.token })).status).toBe(409);
+
+    // an expired lock is free
+    expect((await lock('lk/short.md', { ttlMs: 200 })).status).toBe(201);
+    await waitFor(async () => (await json<{ locked: boolean }>(await fetch(`${node.url}/locks/lk/short.md`, { headers: A }))).locked === false, 5000, 'expiry');
+    expect((await put(node.url, 'lk/short.md', 'after expiry', A)).status).toBe(201);
+  });
+
+  it('the lock API needs the write token and rejects bad bodies', async () => {
+    expect((await fetch(`${node.url}/locks/lk/x`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await lock('lk/x', { ttlMs: 5 })).status).toBe(400);
+    expect((await lock('lk/x', { ttl: 500 })).status).toBe(400);
+    expect((await fetch(`${node.url}/locks/lk/x`, { method: 'DELETE', headers: A })).status).toBe(400);
+  });
+
+  it('test case 7: demonstrating mutual exclusion', async () => {
+    // two content providers edit the same file in several steps, as the original users did
+    const u1 = await json<{ token: string }>(await lock('lk/shared.txt', { ttlMs: 10_000 }, '', { 'X-Lock-Holder': 'user1' }));
+    const u2try = await lock('lk/shared.txt', { ttlMs: 10_000 }, '', { 'X-Lock-Holder': 'user2' });
+    expect(u2try.status).toBe(423);
+    expect(await u2try.json()).toMatchObject({ error: { holder: 'user1' } });
+    expect((await put(node.url, 'lk/shared.txt', 'user1 step 1', { ...A, 'X-Lock-Token': u1.token })).status).toBe(201);
+    expect((await put(node.url, 'lk/shared.txt', 'user2 sneaks in', A)).status).toBe(423);
+    expect((await put(node.url, 'lk/shared.txt', 'user1 step 2', { ...A, 'X-Lock-Token': u1.token })).status).toBe(201);
+    const u2wait = lock('lk/shared.txt', { ttlMs: 10_000 }, '?waitMs=10000', { 'X-Lock-Holder': 'user2' });
+    await new Promise((res) => setTimeout(res, 100));
+    await fetch(`${node.url}/locks/lk/shared.txt`, { method: 'DELETE', headers: { ...A, 'X-Lock-Token': u1.token } });
+    const u2 = await json<{ token: string; holder: string }>(await u2wait);
+    expect(u2.holder).toBe('user2');
+    expect((await put(node.url, 'lk/shared.txt', 'user2 edit', { ...A, 'X-Lock-Token': u2.token })).status).toBe(201);
+    const hist = await json<{ versions: { version: number }[] }>(await fetch(`${node.url}/files/lk/shared.txt/versions`));
+    expect(hist.versions.map((v) => v.version)).toEqual([3, 2, 1]);
+  });
+});
