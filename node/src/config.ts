@@ -30,8 +30,7 @@ const schema = z.object({
   HEAD_LEASE_MS: int(50, 2000),
   REPAIR_INTERVAL_MS: int(0, 30_000),
   HANDOFF_DEADLINE_MS: int(0, 60_000),
-  // ricart-agrawala is the second mode of the lock issue, not built yet: refused here rather than ignored.
-  LOCK_MODE: z.enum(['redis', 'local']).default('redis'),
+  LOCK_MODE: z.enum(['redis', 'ricart-agrawala', 'local']).default('redis'),
   LOCK_TTL_MS: int(100, 30_000),
   LOCK_WAIT_MS: int(0, 10_000),
   // Test instrumentation, off by default: see metadata/writer.ts.
@@ -77,7 +76,7 @@ export interface Config {
   readonly headLeaseMs: number;
   readonly repairIntervalMs: number;
   readonly handoffDeadlineMs: number;
-  readonly lockMode: 'redis' | 'local';
+  readonly lockMode: 'redis' | 'ricart-agrawala' | 'local';
   /** lease of a write's internal hold (a paused holder loses it after this; fencing refuses its commit) */
   readonly lockTtlMs: number;
   /** how long a write waits behind other writes' holds before 423 */

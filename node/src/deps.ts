@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { EventHub } from './events/hub.js';
 import type { Subscriber } from './events/subscriber.js';
 import type { RedisLeaseLock } from './locks/redisLease.js';
+import type { RicartAgrawalaLock } from './locks/ricartAgrawala.js';
 import type { Logger } from './log.js';
 import type { HeadCache } from './metadata/headCache.js';
 import type { MetadataStore } from './metadata/store.js';
@@ -32,4 +33,6 @@ export interface Deps {
   readonly hub: EventHub;
   /** set once the node listens, when CLUSTER_SECRET is configured */
   cluster: Cluster | undefined;
+  /** the Ricart-Agrawala lock, when LOCK_MODE=ricart-agrawala and the node is in a cluster */
+  readonly ra: () => RicartAgrawalaLock | undefined;
 }

@@ -190,6 +190,12 @@ export function createMetrics(nodeId: string) {
       help: 'Commits refused because their fencing token was older than the last committed',
       registers: r,
     }),
+    raMessages: new Counter({
+      name: 'kubecdn_ra_messages_total',
+      help: 'Ricart-Agrawala messages, by direction (sent, received) and type (request, reply)',
+      labelNames: ['direction', 'type'] as const,
+      registers: r,
+    }),
     commitRetries: new Counter({
       name: 'kubecdn_commit_retries_total',
       help: 'Commits retried because another writer changed the file first',

@@ -12,6 +12,8 @@ import { createServer } from './http/app.js';
 import { LocalLock } from './locks/localLock.js';
 import { criticalSectionProbe } from './locks/probe.js';
 import { RedisLeaseLock } from './locks/redisLease.js';
+import { RicartAgrawalaLock } from './locks/ricartAgrawala.js';
+import { SwitchLock } from './locks/switchLock.js';
 import { createLogger, type Logger } from './log.js';
 import { HeadCache } from './metadata/headCache.js';
 import { MetadataStore } from './metadata/store.js';
@@ -60,7 +62,9 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   let cluster: Cluster | undefined;
   const localLock = new LocalLock(metrics);
   const leases = new RedisLeaseLock(redis, localLock, { nodeId: cfg.nodeId, writeTtlMs: cfg.lockTtlMs, writeWaitMs: cfg.lockWaitMs }, metrics);
-  const writer = new Writer(store, cfg.lockMode === 'redis' ? leases : localLock, metrics, {
+  const lock = new SwitchLock(cfg.lockMode === 'redis' ? leases : localLock);
+  let ra: RicartAgrawalaLock | undefined;
+  const writer = new Writer(store, lock, metrics, {
     policy: cfg.dedupPolicy,
     nodeId: cfg.nodeId,
     onCommitted: async (name) => {
@@ -72,7 +76,8 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   });
   const hot = new HotCache(cfg.hotCacheMaxBytes, cfg.hotCacheMaxObjectBytes);
   const cache = new BlobCache(cfg.cacheMaxBytes, blobs, metrics);
-  const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, hot, cache, heads, subscriber, hub, cluster: undefined };
+  const raLock = (): RicartAgrawalaLock | undefined => ra;
+  const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, hot, cache, heads, subscriber, hub, cluster: undefined, ra: raLock };
   const server = createServer(deps);
 
   const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
@@ -100,6 +105,10 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
         cluster = new Cluster({ ...cfg, clusterSecret: secret }, cfg.advertiseUrl ?? node.url, redis, { blobs, store, heads, cache, metrics, log });
         deps.cluster = cluster;
         heads.setTrust(() => cluster?.trusted() ?? false);
+        if (cfg.lockMode === 'ricart-agrawala') {
+          ra = new RicartAgrawalaLock(cluster.membership, cluster.peers, localLock, { waitMs: cfg.lockWaitMs }, metrics, log.child({ component: 'ra' }));
+          lock.use(ra);
+        }
         await cluster.start();
       } else {
         log.warn('standalone: CLUSTER_SECRET is not set, so this node does not join a cluster');

@@ -21,12 +21,12 @@ async function writeRace(nodes: ClusterNode[], name: string, perNode: number): P
   return (await Promise.all(jobs)).map((r) => r.version);
 }
 
-describe('LOCK_MODE=redis across three nodes', () => {
+describe.each(['redis', 'ricart-agrawala'])('LOCK_MODE=%s across three nodes', (mode) => {
   let redis: TestRedis;
   let nodes: ClusterNode[];
   beforeAll(async () => {
     redis = await startRedis();
-    nodes = await startCluster(redis.url, 3, { ...PROBE, LOCK_MODE: 'redis' });
+    nodes = await startCluster(redis.url, 3, { ...PROBE, LOCK_MODE: mode });
   }, 60_000);
   afterAll(async () => {
     await stopCluster(nodes ?? []);
@@ -43,7 +43,21 @@ describe('LOCK_MODE=redis across three nodes', () => {
     expect(Number(await probe.get(PROBE_ENTRIES))).toBeGreaterThanOrEqual(60);
     expect(Number((await probe.get(PROBE_VIOLATIONS)) ?? 0)).toBe(0);
     const metrics = await (await fetch(`${nodes[0]!.url}/metrics`)).text();
-    expect(metrics).toMatch(/kubecdn_lock_acquisitions_total\{mode="redis",node="node-a"\} [1-9]/);
+    expect(metrics).toMatch(new RegExp(`kubecdn_lock_acquisitions_total\\{mode="${mode}",node="node-a"\\} [1-9]`));
+  });
+
+  it.runIf(mode === 'ricart-agrawala')('Ricart-Agrawala sends 2(N-1) messages per entry', async () => {
+    const total = async (): Promise<number> => {
+      let sum = 0;
+      for (const n of nodes) {
+        const text = await (await fetch(`${n.url}/metrics`)).text();
+        for (const m of text.matchAll(/^kubecdn_ra_messages_total\{direction="sent",[^}]*\} (\d+)$/gm)) sum += Number(m[1]);
+      }
+      return sum;
+    };
+    const before = await total();
+    for (let i = 0; i < 5; i++) expect((await put(nodes[i % 3]!.url, 'lk/ra-count.txt', `entry ${i}`)).status).toBe(201);
+    expect((await total()) - before).toBe(5 * 2 * (3 - 1));
   });
 });
 
@@ -66,11 +80,11 @@ describe('the probe can see a violation (control: LOCK_MODE=local serializes onl
   });
 });
 
-describe('a holder killed -9 while holding', () => {
-  it('blocks the name only until its lease expires; then the others proceed', async () => {
+describe.each(['redis', 'ricart-agrawala'])('LOCK_MODE=%s: a holder killed -9 while holding', (mode) => {
+  it('blocks the name only until its lease expires or it drops out of the members; then the others proceed', async () => {
     const redis = await startRedis();
     // R=1: this test is about the lease; with R=2 a write would (rightly) fail while the dead node is still a member
-    const common = { LOCK_TTL_MS: '1000', LOCK_WAIT_MS: '15000', REPLICATION_FACTOR: '1' };
+    const common = { LOCK_TTL_MS: '1000', LOCK_WAIT_MS: '15000', REPLICATION_FACTOR: '1', LOCK_MODE: mode };
     const [slow, other] = await startCluster(redis.url, 2, { ...common, LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '0' });
     try {
       // make the holder linger inside its critical section, then kill it there
@@ -80,7 +94,7 @@ describe('a holder killed -9 while holding', () => {
       await startMember(redis.url, slow!, { ...common, LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '60000' });
       const doomed = put(slow!.url, 'lk/killed.txt', 'never committed').catch(() => undefined);
       const client = redis.client();
-      await waitFor(async () => (await client.exists('kubecdn:lock:lk/killed.txt')) === 1, 10_000, 'the holder inside');
+      await waitFor(async () => (await client.get('kubecdn:probe:inside:lk/killed.txt')) === '1', 10_000, 'the holder inside');
       await slow!.node!.stop('SIGKILL');
       slow!.node = undefined;
       await doomed;

@@ -57,6 +57,17 @@ export class PeerClient {
     return res.body;
   }
 
+  /** A Ricart-Agrawala REQUEST or REPLY (delivery is acknowledged with 204; the REPLY itself is a message). */
+  async raMessage(id: string, type: 'request' | 'reply', body: { name: string; ts: number; from: string }): Promise<void> {
+    const res = await this.request(id, `/internal/ra/${type}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    await res.body?.cancel();
+    if (res.status !== 204) throw new Error(`peer ${id} answered ${res.status}`);
+  }
+
   async invalidate(id: string, names: string[], timeoutMs: number): Promise<void> {
     const res = await this.request(
       id,

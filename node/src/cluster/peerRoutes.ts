@@ -6,11 +6,13 @@ import { z } from 'zod';
 import { apiError } from '../errors.js';
 import type { HeadCache } from '../metadata/headCache.js';
 import { DIGEST_RE, type BlobStore } from '../storage/blobStore.js';
+import type { RicartAgrawalaLock } from '../locks/ricartAgrawala.js';
 import type { BlobCache } from './blobCache.js';
 import { SECRET_HEADER } from './peerClient.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 const invalidateBody = z.object({ names: z.array(z.string()).max(1000) });
+const raBody = z.object({ name: z.string().min(1).max(4096), ts: z.number().int().min(0), from: z.string().min(1).max(63) });
 
 export function peerRouter(deps: {
   secret: string | undefined;
@@ -18,6 +20,8 @@ export function peerRouter(deps: {
   cache: BlobCache | undefined;
   heads: HeadCache;
   maxUploadBytes: number;
+  /** the Ricart-Agrawala lock, when LOCK_MODE=ricart-agrawala */
+  ra: () => RicartAgrawalaLock | undefined;
 }): Router {
   const router = express.Router();
   const want = deps.secret === undefined ? undefined : digest(deps.secret);
@@ -61,6 +65,17 @@ export function peerRouter(deps: {
         deps.blobs.openRead(s).on('error', () => res.destroy()).pipe(res);
       })
       .catch(next);
+  });
+
+  router.post('/internal/ra/:type', express.json({ limit: '16kb' }), (req, res, next) => {
+    const body = raBody.safeParse(req.body);
+    const ra = deps.ra();
+    if (!body.success || (req.params.type !== 'request' && req.params.type !== 'reply')) return next(apiError('invalid_request'));
+    if (!ra) return next(apiError('invalid_request', 'This node is not in LOCK_MODE=ricart-agrawala.'));
+    const { name, ts, from } = body.data;
+    if (req.params.type === 'request') ra.onRequest(name, ts, from);
+    else ra.onReply(name, ts, from);
+    res.status(204).end();
   });
 
   router.post('/internal/invalidate', express.json({ limit: '256kb' }), (req, res, next) => {

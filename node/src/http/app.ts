@@ -35,6 +35,7 @@ export function createExpressApp(deps: Deps): express.Express {
       cache: deps.cache,
       heads: deps.heads,
       maxUploadBytes: deps.cfg.maxUploadBytes,
+      ra: deps.ra,
     }),
   );
   app.use(opsRouter(deps));

@@ -47,7 +47,7 @@ export class Writer {
     await this.opts.probe?.enter(name);
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const outcome = await this.attempt(name, intent, held);
+        const outcome = await this.attempt(name, intent, held, lockOpts);
         if (outcome) return outcome;
         this.metrics.commitRetries.inc();
       }
@@ -59,7 +59,7 @@ export class Writer {
     }
   }
 
-  private async attempt(name: string, intent: Intent, held: Held): Promise<WriteOutcome | undefined> {
+  private async attempt(name: string, intent: Intent, held: Held, lockOpts: AcquireOptions): Promise<WriteOutcome | undefined> {
     const { state, owner } =
       intent.kind === 'write'
         ? await this.store.stateAndOwner(name, intent.sha256)
@@ -84,7 +84,8 @@ export class Writer {
       listed: d.listed,
       event: d.event,
       fence: held.fence,
-      lockToken: held.token,
+      // the lease this write holds (redis mode) or the lock-API token it carries (any mode)
+      lockToken: held.token ?? lockOpts.token,
     });
     if (!res.ok && 'refused' in res) {
       if (res.refused === 'stale_fence') {
