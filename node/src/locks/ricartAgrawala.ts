@@ -14,6 +14,8 @@ import type { AcquireOptions, Held, WriteLock } from './types.js';
 
 interface Request {
   readonly ts: number;
+  /** another member asked for the same name while we waited */
+  contended: boolean;
   readonly waiting: Set<string>;
   readonly entered: () => void;
 }
@@ -53,7 +55,7 @@ export class RicartAgrawalaLock implements WriteLock {
     let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        const req: Request = { ts, waiting: new Set(others), entered: resolve };
+        const req: Request = { ts, waiting: new Set(others), entered: resolve, contended: false };
         this.requests.set(name, req);
         if (req.waiting.size === 0) return resolve();
         timer = setTimeout(() => reject(apiError('locked', `Timed out waiting for the other members' replies for "${name}".`)), this.opts.waitMs);
@@ -68,6 +70,7 @@ export class RicartAgrawalaLock implements WriteLock {
       clearTimeout(timer);
       stopWait();
     }
+    if (this.requests.get(name)?.contended) this.metrics.lockContended.inc({ mode: this.mode });
     this.requests.delete(name);
     this.inside.add(name);
     return {
@@ -84,6 +87,7 @@ export class RicartAgrawalaLock implements WriteLock {
     this.metrics.raMessages.inc({ direction: 'received', type: 'request' });
     this.clock = Math.max(this.clock, ts) + 1;
     const mine = this.requests.get(name);
+    if (mine) mine.contended = true;
     const self = this.membership.self.id;
     if (this.inside.has(name) || (mine !== undefined && precedes(mine.ts, self, ts, from))) {
       let d = this.deferred.get(name);
