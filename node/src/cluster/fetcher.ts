@@ -4,27 +4,14 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { apiError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import type { BlobStore } from '../storage/blobStore.js';
-import type { BlobCache } from './blobCache.js';
-import type { Membership } from './membership.js';
-import type { PeerClient } from './peerClient.js';
+import type { ClusterParts } from './parts.js';
 import { homes, rank } from './placement.js';
 
 export class PeerFetcher {
   private readonly inflight = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly deps: {
-      membership: Membership;
-      peers: PeerClient;
-      blobs: BlobStore;
-      cache: BlobCache;
-      metrics: Metrics;
-      log: Logger;
-      replication: number;
-    },
+    private readonly deps: ClusterParts,
   ) {}
 
   /** True when a transfer of this blob is already under way (the caller will be a coalesced waiter). */

@@ -2,13 +2,8 @@
 // that lacks a copy gets one from here; then the local copy is classified as a home copy (pinned) or a cache entry
 // (evictable). Runs when membership changes, periodically, and at start (which also rebuilds the cache state), and
 // on SIGTERM with this node excluded: the hand-off that makes scale-down lose nothing.
-import type { Logger } from '../log.js';
 import type { MetadataStore } from '../metadata/store.js';
-import type { Metrics } from '../metrics.js';
-import type { BlobStore } from '../storage/blobStore.js';
-import type { BlobCache } from './blobCache.js';
-import type { Membership } from './membership.js';
-import type { PeerClient } from './peerClient.js';
+import type { ClusterParts } from './parts.js';
 import { homes } from './placement.js';
 
 export interface PassResult {
@@ -25,16 +20,7 @@ export class Repairer {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: {
-      membership: Membership;
-      peers: PeerClient;
-      blobs: BlobStore;
-      cache: BlobCache;
-      store: MetadataStore;
-      metrics: Metrics;
-      log: Logger;
-      replication: number;
-    },
+    private readonly deps: ClusterParts & { store: MetadataStore },
   ) {}
 
   /** Runs a pass now, or once more after the one under way. */

@@ -2,25 +2,12 @@
 // Homes are tried in rendezvous order; a failed one is replaced by the next member, and repair moves the copy to
 // its proper home later. Fewer than R copies: the write fails and nothing commits.
 import { apiError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import type { BlobStore } from '../storage/blobStore.js';
-import type { BlobCache } from './blobCache.js';
-import type { Membership } from './membership.js';
-import type { PeerClient } from './peerClient.js';
+import type { ClusterParts } from './parts.js';
 import { rank } from './placement.js';
 
 export class Replicator {
   constructor(
-    private readonly deps: {
-      membership: Membership;
-      peers: PeerClient;
-      blobs: BlobStore;
-      cache: BlobCache;
-      metrics: Metrics;
-      log: Logger;
-      replication: number;
-    },
+    private readonly deps: ClusterParts,
   ) {}
 
   /** Ensures R copies of a local blob; returns the ids that hold one. */
