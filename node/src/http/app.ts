@@ -101,7 +101,9 @@ function requestObserver(deps: Deps): (req: IncomingMessage, res: ServerResponse
       const seconds = (performance.now() - start) / 1000;
       metrics.requests.inc({ route, method: req.method ?? '', status });
       metrics.requestDuration.observe({ route, method: req.method ?? '' }, seconds);
-      const line = { req: id, method: req.method, url: req.url, route, status, ms: Math.round(seconds * 1e4) / 10 };
+      // Express rewrites req.url inside routers; originalUrl is what the client sent.
+      const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
+      const line = { req: id, method: req.method, url, route, status, ms: Math.round(seconds * 1e4) / 10 };
       if (res.failure) log.error({ ...line, err: res.failure }, 'request failed');
       else log.info(line, 'request');
     });
