@@ -1,5 +1,8 @@
-# kubecdn image: the file node (default) and, once the operator issue lands, the operator (separate entrypoint).
-# Multi-stage: build with dev dependencies, ship only production dependencies and the compiled JavaScript.
+# kubecdn image: one image, two entrypoints.
+#   file node (default):  node dist/node/src/main.js
+#   operator:             node dist/operator/src/main.js   (the chart sets this command)
+# Multi-stage: compile with dev dependencies, ship production dependencies and the compiled JavaScript only,
+# as the unprivileged "node" user (uid 1000, which the operator's pod security contexts expect).
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -10,17 +13,18 @@ COPY cli ./cli
 COPY operator ./operator
 COPY scripts ./scripts
 COPY test ./test
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npx tsc -p tsconfig.json && npm prune --omit=dev && rm -rf dist/test dist/scripts
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production DATA_DIR=/data PORT=8080
 WORKDIR /app
-COPY --from=build /src/package.json ./
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY bin ./bin
+COPY --from=build --chown=root:root /src/package.json ./
+COPY --from=build --chown=root:root /src/node_modules ./node_modules
+COPY --from=build --chown=root:root /src/dist ./dist
+COPY --chown=root:root bin ./bin
 RUN mkdir -p /data && chown node:node /data
-USER node
+USER 1000:1000
 EXPOSE 8080
 VOLUME ["/data"]
-ENTRYPOINT ["node", "dist/node/src/main.js"]
+ENTRYPOINT []
+CMD ["node", "dist/node/src/main.js"]

@@ -1,0 +1,253 @@
+// The CdnCluster API, once: zod schemas that the operator parses objects with, that the TypeScript types are
+// inferred from (types.ts), and that the CRD's openAPIV3Schema is generated from (crd.ts). Nothing can drift.
+// Kubernetes-only schema extensions (CEL rules, int-or-string, free-form objects) ride along as zod metadata.
+import { z } from 'zod';
+
+export const GROUP = 'kubecdn.io';
+export const VERSION = 'v1alpha1';
+export const KIND = 'CdnCluster';
+export const PLURAL = 'cdnclusters';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** The longest CdnCluster name: leaves room for "-headless", "-redis", pod ordinals and the 63-char label limit. */
+export const MAX_NAME_LENGTH = 40;
+/** A DNS-1035 label: the CdnCluster's name becomes Service names. */
+export const NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
+const quantity = (def: string) => z.string().max(32).regex(QUANTITY, 'a byte quantity such as 10Gi').default(def);
+const dnsName = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+const stringMap = z.record(z.string(), z.string().max(4096)).meta({ maxProperties: 64 });
+/** A Kubernetes object we pass through unchanged (affinity, tolerations…): the API server validates it in the pod. */
+const freeForm = (description: string) =>
+  z.record(z.string(), z.unknown()).meta({ description, 'x-kubernetes-preserve-unknown-fields': true });
+const intOrString = z.union([z.number().int(), z.string().max(64)]).meta({ 'x-kubernetes-int-or-string': true });
+
+/**
+ * A CEL rule for the API server (x-kubernetes-validations) with, when it needs no old object, the same rule in
+ * TypeScript so that the operator refuses what the API server would (objects written before a CRD upgrade).
+ */
+interface Rule<T> {
+  rule: string;
+  message: string;
+  check?: (value: T) => boolean;
+}
+function withRules<S extends z.ZodObject>(schema: S, rules: Rule<z.output<S>>[]): S {
+  return schema
+    .superRefine((value, ctx) => {
+      for (const r of rules)
+        if (r.check !== undefined && !r.check(value)) ctx.addIssue({ code: 'custom', message: r.message });
+    })
+    .meta({
+      'x-kubernetes-validations': rules.map(({ rule, message }) => ({
+        rule,
+        message,
+      })),
+    });
+}
+
+const secretKeyRef = (defaultKey: string) =>
+  z.object({
+    name: dnsName.describe('Secret in the CdnCluster namespace'),
+    key: z.string().min(1).max(253).default(defaultKey),
+  });
+
+const resources = z
+  .object({
+    requests: z.record(z.string(), intOrString).optional(),
+    limits: z.record(z.string(), intOrString).optional(),
+  })
+  .describe('Container resources (requests, limits)');
+
+export const storageSchema = withRules(
+  z.object({
+    size: quantity('10Gi').describe(
+      'Size of each node volume; growing it expands the existing claims when the class allows',
+    ),
+    storageClassName: z.string().max(253).optional().describe('StorageClass of the node volumes (fixed at creation)'),
+  }),
+  [
+    {
+      rule: 'has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)',
+      message: 'storageClassName cannot change',
+    },
+  ],
+);
+
+export const cacheSchema = z.object({
+  maxBytes: z.number().int().min(0).default(1073741824).describe('Bound of the peer-fetch cache of non-home blobs'),
+});
+
+export const redisManagedSchema = z.object({
+  image: z.string().min(1).max(512).default('redis:7.4-alpine'),
+  persistence: z
+    .object({
+      enabled: z.boolean().default(true),
+      size: quantity('1Gi'),
+      storageClassName: z.string().max(253).optional(),
+    })
+    .default({ enabled: true, size: '1Gi' }),
+  resources: resources.optional(),
+});
+
+export const redisExternalSchema = withRules(
+  z.object({
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^rediss?:\/\//, 'redis:// or rediss://')
+      .optional(),
+    secretRef: secretKeyRef('url').optional().describe('Secret key holding the URL (when it carries a password)'),
+  }),
+  [
+    {
+      rule: 'has(self.url) != has(self.secretRef)',
+      message: 'set exactly one of url and secretRef',
+      check: (v) => (v.url !== undefined) !== (v.secretRef !== undefined),
+    },
+  ],
+);
+
+export const redisSchema = withRules(
+  z.object({
+    managed: redisManagedSchema.optional().describe('Run Redis for this cluster (the default when external is absent)'),
+    external: redisExternalSchema.optional().describe('Use an existing Redis'),
+  }),
+  [
+    {
+      rule: '!(has(self.managed) && has(self.external))',
+      message: 'managed and external are exclusive',
+      check: (v) => !(v.managed !== undefined && v.external !== undefined),
+    },
+  ],
+);
+
+export const ingressSchema = withRules(
+  z.object({
+    enabled: z.boolean().default(false),
+    className: z.string().max(253).optional(),
+    host: dnsName.optional(),
+    tlsSecretName: dnsName.optional().describe('TLS Secret for host'),
+    annotations: stringMap.optional(),
+  }),
+  [
+    {
+      rule: '!has(self.tlsSecretName) || has(self.host)',
+      message: 'TLS needs a host',
+      check: (v) => v.tlsSecretName === undefined || v.host !== undefined,
+    },
+  ],
+);
+
+export const schedulingSchema = z.object({
+  antiAffinity: z
+    .enum(['preferred', 'required', 'none'])
+    .default('preferred')
+    .describe('Spread nodes over hosts; ignored when affinity.podAntiAffinity is given'),
+  nodeSelector: stringMap.optional(),
+  affinity: freeForm('core/v1 Affinity').optional(),
+  tolerations: z.array(freeForm('core/v1 Toleration')).max(64).optional(),
+  topologySpreadConstraints: z.array(freeForm('core/v1 TopologySpreadConstraint')).max(16).optional(),
+  podAnnotations: stringMap.optional(),
+  priorityClassName: z.string().max(253).optional(),
+});
+
+export const metricsSchema = z.object({
+  serviceMonitor: z
+    .object({
+      enabled: z.boolean().default(false),
+      interval: z
+        .string()
+        .regex(/^[0-9]+(ms|s|m|h)$/)
+        .default('30s'),
+      labels: stringMap.optional().describe('Labels your Prometheus selects ServiceMonitors by'),
+    })
+    .default({ enabled: false, interval: '30s' }),
+});
+
+export const cdnClusterSpecSchema = withRules(
+  z.object({
+    replicas: z.number().int().min(1).max(64).default(3).describe('Number of file nodes'),
+    image: z.string().min(1).max(512).optional().describe("File node image; the operator's own image when absent"),
+    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+    storage: storageSchema.default({ size: '10Gi' }),
+    cache: cacheSchema.default({ maxBytes: 1073741824 }),
+    replicationFactor: z.number().int().min(1).max(8).default(2).describe('Nodes that hold each blob'),
+    dedupPolicy: z.enum(['reject', 'link']).default('reject'),
+    lockMode: z.enum(['redis', 'ricart-agrawala']).default('redis'),
+    redis: redisSchema.default({}),
+    ingress: ingressSchema.default({ enabled: false }),
+    resources: resources.optional(),
+    scheduling: schedulingSchema.default({ antiAffinity: 'preferred' }),
+    metrics: metricsSchema.default({
+      serviceMonitor: { enabled: false, interval: '30s' },
+    }),
+    writeTokenSecretRef: secretKeyRef('token')
+      .optional()
+      .describe('Secret key holding the write token; generated (and kept) when absent'),
+    terminationGracePeriodSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(3600)
+      .default(120)
+      .describe('Time a stopping node has to hand its blobs to their new homes'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }),
+  [
+    {
+      rule: '!has(self.replicationFactor) || !has(self.replicas) || self.replicationFactor <= self.replicas',
+      message: 'replicationFactor must not exceed replicas',
+      check: (v) => v.replicationFactor <= v.replicas,
+    },
+  ],
+);
+
+export const conditionSchema = z.object({
+  type: z.string().max(316),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().max(1024),
+  message: z.string().max(32768),
+  lastTransitionTime: z.string().meta({ format: 'date-time' }),
+  observedGeneration: z.number().int().min(0).optional(),
+});
+
+export const cdnClusterStatusSchema = z.object({
+  observedGeneration: z.number().int().optional(),
+  replicas: z.number().int().optional().describe('Nodes that exist (scale subresource)'),
+  readyReplicas: z.number().int().optional(),
+  updatedReplicas: z.number().int().optional(),
+  selector: z.string().optional().describe('Label selector of the node pods (scale subresource)'),
+  redis: z.enum(['Ready', 'NotReady', 'External']).optional(),
+  image: z.string().optional().describe('Image the nodes are converging on'),
+  storageSize: z.string().optional().describe('Size every node volume has reached'),
+  conditions: z
+    .array(conditionSchema)
+    .max(16)
+    .optional()
+    .meta({
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    }),
+});
+
+export const objectMetaSchema = z.looseObject({
+  name: z.string().max(MAX_NAME_LENGTH).regex(new RegExp(NAME_PATTERN), 'a DNS-1035 label'),
+  namespace: z.string(),
+  uid: z.string(),
+  generation: z.number().int().optional(),
+  resourceVersion: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+/** What the operator reads from the API server (the server has already applied the CRD defaults; zod repeats them). */
+export const cdnClusterSchema = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal(KIND),
+  metadata: objectMetaSchema,
+  spec: cdnClusterSpecSchema.default(() => cdnClusterSpecSchema.parse({})),
+  status: cdnClusterStatusSchema.optional(),
+});

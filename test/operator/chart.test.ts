@@ -1,0 +1,139 @@
+// The Helm chart: rendered with the real helm binary when one is found (KUBECDN_HELM, or the one built under
+// ~/.cache/kubecdn-k8s/*/bin), every rendered object validated against the upstream Kubernetes schemas; the
+// dashboard's queries use only metrics the nodes export (docs/metrics.md); skaffold and kind files agree with it.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { describe, expect, test } from 'vitest';
+import { parseCdnCluster } from '../../operator/src/api/parse.js';
+import { ROOT } from './helpers.js';
+import { validateK8s } from './k8sValidate.js';
+
+const CHART = path.join(ROOT, 'charts/kubecdn');
+
+function findHelm(): string | undefined {
+  if (process.env.KUBECDN_HELM) return process.env.KUBECDN_HELM;
+  const cache = path.join(homedir(), '.cache/kubecdn-k8s');
+  if (!existsSync(cache)) return undefined;
+  return readdirSync(cache)
+    .map((v) => path.join(cache, v, 'bin/helm'))
+    .find((p) => existsSync(p));
+}
+const HELM = findHelm();
+
+function render(...set: string[]): Record<string, unknown>[] {
+  const args = ['template', 'kubecdn', CHART, '-n', 'kubecdn-system', '--kube-version', '1.32.0', '--include-crds'];
+  for (const s of set) args.push('--set', s);
+  const out = execFileSync(HELM!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return parseAllDocuments(out)
+    .map((d) => d.toJS() as Record<string, unknown> | null)
+    .filter((d): d is Record<string, unknown> => d !== null);
+}
+
+describe.skipIf(HELM === undefined)('helm chart (rendered by helm)', () => {
+  test('lints strictly', () => {
+    execFileSync(HELM!, ['lint', '--strict', CHART, '--kube-version', '1.32.0'], { encoding: 'utf8' });
+  });
+
+  test.each([[[]], [['operator.watchNamespace=cdn', 'operator.replicas=2']], [['dashboard.enabled=false']]])(
+    'every rendered object is valid (%j)',
+    (set: string[]) => {
+      const docs = render(...set).filter((d) => d.kind !== 'CdnCluster');
+      expect(docs.length).toBeGreaterThan(5);
+      for (const d of docs) validateK8s(d);
+    },
+  );
+
+  test('the example CdnCluster is a valid CdnCluster', () => {
+    const ex = render('example.enabled=true').find((d) => d.kind === 'CdnCluster');
+    const r = parseCdnCluster({ ...ex, metadata: { ...(ex!.metadata as object), uid: 'x' } });
+    expect(r.ok ? [] : r.problems).toEqual([]);
+  });
+
+  test('watching one namespace binds the operator role there only', () => {
+    const docs = render('operator.watchNamespace=cdn');
+    const bindings = docs.filter((d) => String((d.metadata as { name: string }).name).endsWith('-operator'));
+    expect(bindings.map((d) => d.kind).sort()).toEqual(['ClusterRole', 'Deployment', 'RoleBinding']);
+  });
+
+  test('values.schema.json refuses a wrong value', () => {
+    expect(() => render('operator.replicas=lots')).toThrow(/replicas/);
+  });
+});
+
+describe('Grafana dashboard', () => {
+  const dash = JSON.parse(readFileSync(path.join(CHART, 'dashboards/kubecdn.json'), 'utf8')) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+  };
+  const documented = new Map<string, string>();
+  for (const m of readFileSync(path.join(ROOT, 'docs/metrics.md'), 'utf8').matchAll(
+    /^\| `(kubecdn_[a-z_]+)` \| (\w+) \|/gm,
+  )) {
+    documented.set(m[1]!, m[2]!);
+  }
+
+  test('every query names only metrics the nodes export', () => {
+    expect(documented.size).toBeGreaterThan(10);
+    const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(15);
+    for (const e of exprs) {
+      for (const [name] of e.matchAll(/kubecdn_[a-z_]+/g)) {
+        const base = name.replace(/_(bucket|sum|count)$/, '');
+        const type = documented.get(name) ?? documented.get(base);
+        expect(type, `${name} in ${e}`).toBeDefined();
+        if (name !== base && !documented.has(name)) expect(type, name).toBe('histogram');
+      }
+    }
+  });
+
+  test('has the panels the issue asks for', () => {
+    const titles = dash.panels.map((p) => p.title.toLowerCase()).join('\n');
+    for (const t of [
+      'cache hit ratio',
+      'dedupe',
+      'lock contention',
+      'lock wait',
+      'request rate',
+      'errors',
+      'latency',
+    ]) {
+      expect(titles).toContain(t);
+    }
+  });
+});
+
+describe('skaffold and kind files agree with the chart', () => {
+  const skaffold = parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8'));
+  const values = parse(readFileSync(path.join(CHART, 'values.yaml'), 'utf8'));
+
+  test('skaffold builds the image the chart deploys and deploys this chart', () => {
+    const image = skaffold.build.artifacts[0].image as string;
+    const release = skaffold.deploy.helm.releases[0] as {
+      chartPath: string;
+      setValueTemplates: Record<string, string>;
+      setValues?: Record<string, unknown>;
+    };
+    expect(release.chartPath).toBe('charts/kubecdn');
+    expect(release.setValueTemplates['image.repository']).toContain(`IMAGE_REPO_${image}`);
+    expect(release.setValueTemplates['image.tag']).toContain(`IMAGE_TAG_${image}`);
+    expect(values.image.repository).toBe(image);
+    const setKeys = [...Object.keys(release.setValueTemplates), ...Object.keys(release.setValues ?? {})];
+    for (const k of setKeys) expect(get(values, k), k).toBeDefined();
+  });
+
+  test('the e2e kind config and script exist and name the chart and the same cluster', () => {
+    const kind = parse(readFileSync(path.join(ROOT, 'test/e2e/kind.yaml'), 'utf8'));
+    expect(kind.kind).toBe('Cluster');
+    const script = readFileSync(path.join(ROOT, 'test/e2e/run.sh'), 'utf8');
+    expect(script).toContain(`CLUSTER=${kind.name}`);
+    expect(skaffold.deploy.kubeContext).toBe(`kind-${kind.name}`);
+    expect(script).toContain('test/e2e/kind.yaml');
+    expect(script).toContain('skaffold run');
+  });
+});
+
+function get(obj: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
+}
