@@ -109,16 +109,24 @@ export class EventHub {
       this.clients.delete(client);
       this.metrics.sseClients.set(this.clients.size);
     });
+    try {
+      // The starting point is fixed before anything is written; live events that arrive meanwhile wait in the
+      // client's pending queue, so nothing between "connected" and the first event can be missed.
+      client.lastId = from ?? (await this.top());
+    } catch (err) {
+      this.clients.delete(client);
+      throw err;
+    }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    res.write(': connected\n\n');
+    // An id-only block: a client that drops before its first event still resumes from here (Last-Event-ID).
+    res.write(`: connected\nid: ${client.lastId}\n\n`);
     this.startHeartbeat();
     try {
-      client.lastId = from ?? (await this.top());
       await client.catchUp();
     } catch (err) {
       this.drop(client, err as Error);

@@ -11,11 +11,12 @@ import type { Metrics } from '../metrics.js';
 import type { LocalLock } from './localLock.js';
 import type { AcquireOptions, Held, LockInfo, WriteLock } from './types.js';
 
-// KEYS: lock, fence. ARGV: token, ttl ms, holder, kind. Returns {1, fence, expiresAt} or {0, holder, kind, pttl}.
+// KEYS: lock, fence. ARGV: token, ttl ms, holder, kind. Returns {1, fence, expiresAt} or {0, holder, kind, expiresAt}
+// (expiry in ms of Redis time, as granted: every node reports the same instant).
 const ACQUIRE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local h = redis.call('HMGET', KEYS[1], 'holder', 'kind')
-  return {0, h[1] or '', h[2] or '', redis.call('PTTL', KEYS[1])}
+  local h = redis.call('HMGET', KEYS[1], 'holder', 'kind', 'expiresAt')
+  return {0, h[1] or '', h[2] or '', h[3] or '0'}
 end
 local fence = redis.call('INCR', KEYS[2])
 local t = redis.call('TIME')
@@ -74,7 +75,7 @@ export class RedisLeaseLock implements WriteLock {
     const token = randomBytes(16).toString('hex');
     const r = await this.redis.kubecdnLockAcquire(keys.lock(name), keys.fence(name), token, ttlMs, holder, kind);
     if (Number(r[0]) === 1) return { token, fence: Number(r[1]), expiresAt: Number(r[2]) };
-    return { holder: String(r[1]), kind: String(r[2]), expiresAt: Date.now() + Math.max(0, Number(r[3])) };
+    return { holder: String(r[1]), kind: String(r[2]), expiresAt: Number(r[3]) };
   }
 
   /**
@@ -139,7 +140,7 @@ export class RedisLeaseLock implements WriteLock {
   async info(name: string): Promise<LockInfo & { fence: number; token: string } | undefined> {
     const [h, pttl] = await Promise.all([this.redis.hgetall(keys.lock(name)), this.redis.pttl(keys.lock(name))]);
     if (!h.token || pttl < 0) return undefined;
-    return { holder: h.holder ?? '', kind: h.kind ?? '', expiresAt: Date.now() + pttl, fence: Number(h.fence), token: h.token };
+    return { holder: h.holder ?? '', kind: h.kind ?? '', expiresAt: Number(h.expiresAt), fence: Number(h.fence), token: h.token };
   }
 
   async extend(name: string, token: string, ttlMs: number): Promise<number | undefined> {

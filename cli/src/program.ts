@@ -1,0 +1,88 @@
+// The command tree and the one place errors become exit codes and messages.
+import { Command, CommanderError } from 'commander';
+import { clusterCommand } from './commands/cluster.js';
+import { getCommand } from './commands/get.js';
+import { lockCommand } from './commands/lock.js';
+import { lsCommand } from './commands/ls.js';
+import { putCommand } from './commands/put.js';
+import { revertCommand } from './commands/revert.js';
+import { rmCommand } from './commands/rm.js';
+import { statCommand } from './commands/stat.js';
+import { unlockCommand } from './commands/unlock.js';
+import { versionsCommand } from './commands/versions.js';
+import { watchCommand } from './commands/watch.js';
+import { DEFAULT_SERVER } from './config.js';
+import { CliError, EXIT } from './errors.js';
+import type { Io } from './output.js';
+import { examples } from './runtime.js';
+
+const FOOTER = `
+Environment:
+  KUBECDN_URL     the node to talk to (default ${DEFAULT_SERVER}); --server wins
+  KUBECDN_TOKEN   the write token for put, revert, rm, lock, unlock; --token wins
+
+Exit codes:
+  0 ok   1 usage or invalid request   2 not found   3 conflict or duplicate   4 auth
+  5 server error or unreachable   6 integrity (checksum mismatch)   130 interrupted
+${examples([
+  'kubecdn put site/index.html ./index.html',
+  'kubecdn get site/index.html -o index.html',
+  'kubecdn --server http://cdn.example:8080 ls site/ --json',
+  'kubecdn <command> --help',
+])}`;
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('kubecdn')
+    .description('Command-line client for a kubecdn node: files, versions, change notifications, locks, cluster.')
+    .option('-s, --server <url>', `the node's base URL (env KUBECDN_URL, default ${DEFAULT_SERVER})`)
+    .option('--token <token>', 'write token (env KUBECDN_TOKEN; the environment keeps it out of `ps`)')
+    .option('--json', 'machine-readable output: JSON on stdout; errors as {"error":{...}} on stderr')
+    .option('--no-progress', 'never show a progress bar (none is shown anyway unless on a terminal)')
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .exitOverride()
+    .addHelpText('after', FOOTER);
+  const commands = [
+    getCommand(io),
+    putCommand(io),
+    versionsCommand(io),
+    revertCommand(io),
+    rmCommand(io),
+    lsCommand(io),
+    statCommand(io),
+    watchCommand(io),
+    lockCommand(io),
+    unlockCommand(io),
+    clusterCommand(io),
+  ];
+  for (const cmd of commands) program.addCommand(cmd.copyInheritedSettings(program));
+  return program;
+}
+
+/** Runs one invocation; returns the exit code (main sets it; nothing here calls process.exit). */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    // Commander has already printed its usage message (or the help, which exits 0).
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    const e = err instanceof CliError ? err : unexpected(err, io);
+    report(e, program.opts<{ json?: boolean }>().json === true, io);
+    return e.exitCode;
+  }
+}
+
+function report(e: CliError, json: boolean, io: Io): void {
+  if (json) io.stderr.write(`${JSON.stringify({ error: { code: e.code, message: e.message, exitCode: e.exitCode } })}\n`);
+  else io.stderr.write(`kubecdn: ${e.message}\n`);
+}
+
+/** A bug or a reply this client cannot read: say so plainly; KUBECDN_DEBUG=1 adds the stack. */
+function unexpected(err: unknown, io: Io): CliError {
+  const detail = io.env.KUBECDN_DEBUG ? `\n${(err as Error).stack ?? String(err)}` : '';
+  return new CliError(EXIT.server, `Unexpected error: ${(err as Error).message ?? String(err)}${detail}`, 'unexpected', {
+    cause: err,
+  });
+}

@@ -1,0 +1,123 @@
+// Running the real CLI (bin/kubecdn.js, i.e. the built dist/cli) as a child process, and file nodes on a port of our
+// choosing so a test can restart one in place (test/helpers/node.ts picks its own port each time).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { MAIN, ROOT, tempDir } from '../helpers/node.js';
+import { freePort, waitFor } from '../helpers/redis.js';
+
+export const BIN = path.join(ROOT, 'bin/kubecdn.js');
+const CLI_MAIN = path.join(ROOT, 'dist/cli/src/main.js');
+
+export function requireBuiltCli(): void {
+  if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` first`);
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  /** stdout as bytes, for binary downloads */
+  readonly stdoutBytes: Buffer;
+  readonly stderr: string;
+}
+
+export interface CliRunOptions {
+  /** extra environment; only PATH is inherited, so a KUBECDN_URL of the person running the tests never leaks in */
+  readonly env?: Record<string, string>;
+  readonly stdin?: string | Buffer;
+  readonly cwd?: string;
+}
+
+/** A running CLI: its output so far, and its exit. */
+export interface CliProcess {
+  readonly proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  lines(): string[];
+  readonly exited: Promise<CliResult>;
+}
+
+export function startCli(args: readonly string[], opts: CliRunOptions = {}): CliProcess {
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...opts.env },
+    cwd: opts.cwd ?? ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  let stderr = '';
+  proc.stdout?.on('data', (d: Buffer) => out.push(d));
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  // A CLI that exits without reading all of its stdin (a refused upload) closes the pipe: not the test's concern.
+  proc.stdin?.on('error', () => undefined);
+  if (opts.stdin !== undefined) proc.stdin?.end(opts.stdin);
+  else proc.stdin?.end();
+  const stdout = (): string => Buffer.concat(out).toString();
+  const exited = new Promise<CliResult>((resolve) =>
+    proc.once('close', (code) => resolve({ code, stdout: stdout(), stdoutBytes: Buffer.concat(out), stderr })),
+  );
+  return {
+    proc,
+    stdout,
+    stderr: () => stderr,
+    lines: () => stdout().split('\n').filter((l) => l !== ''),
+    exited,
+  };
+}
+
+export async function cli(args: readonly string[], opts: CliRunOptions = {}): Promise<CliResult> {
+  return startCli(args, opts).exited;
+}
+
+export interface FixedNode {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** The real node program on a given (or free) port and data dir: start it again with the same ones to restart it. */
+export async function nodeAt(
+  redisUrl: string,
+  opts: { port?: number; dataDir?: string; env?: Record<string, string> } = {},
+): Promise<FixedNode> {
+  const port = opts.port ?? (await freePort());
+  const dataDir = opts.dataDir ?? (await tempDir());
+  let out = '';
+  const proc = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ID: `node-${port}`,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      REDIS_URL: redisUrl,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  proc.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`node exited: ${out}`);
+      return (await fetch(`${url}/readyz`)).ok;
+    },
+    15_000,
+    `node on ${url}`,
+  );
+  return {
+    url,
+    port,
+    dataDir,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export { waitFor };
