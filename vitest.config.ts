@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // the real-API-server suite has its own config and setup (vitest.k8s.config.ts, run by npm test)
+    exclude: [...configDefaults.exclude, 'test/k8s/**'],
     globalSetup: ['test/helpers/globalSetup.ts'],
     // Real processes and a real Redis: give them time to start, and never hide a stray rejection.
     testTimeout: 60_000,
