@@ -86,9 +86,9 @@ export class RedisLeaseLock implements WriteLock {
     const stopWait = this.metrics.lockWaitSeconds.startTimer({ mode: this.mode });
     this.metrics.lockAcquisitions.inc({ mode: this.mode });
     if (opts.token !== undefined) return this.join(name, opts.token, stopWait);
-    const queued = await this.local.acquire(name); // one poller per node per name
+    const { held: queued, waited } = await this.local.enqueue(name); // one poller per node per name
     try {
-      const lease = await this.poll(name, opts.waitMs, stopWait);
+      const lease = await this.poll(name, opts.waitMs, stopWait, waited);
       return {
         fence: lease.fence,
         token: lease.token,
@@ -103,10 +103,11 @@ export class RedisLeaseLock implements WriteLock {
     }
   }
 
-  private async poll(name: string, apiWaitMs: number | undefined, stopWait: () => number): Promise<Lease> {
+  private async poll(name: string, apiWaitMs: number | undefined, stopWait: () => number, queuedBehind: boolean): Promise<Lease> {
     const start = Date.now();
     let delay = 2;
-    let contended = false;
+    let contended = queuedBehind; // waiting behind a writer on this node is contention too
+    if (contended) this.metrics.lockContended.inc({ mode: this.mode });
     for (;;) {
       const r = await this.tryAcquire(name, this.opts.writeTtlMs, `write:${this.opts.nodeId}`, 'write');
       if ('token' in r) {

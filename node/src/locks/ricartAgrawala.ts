@@ -48,7 +48,7 @@ export class RicartAgrawalaLock implements WriteLock {
   async acquire(name: string, _opts?: AcquireOptions): Promise<Held> {
     const stopWait = this.metrics.lockWaitSeconds.startTimer({ mode: this.mode });
     this.metrics.lockAcquisitions.inc({ mode: this.mode });
-    const queued = await this.local.acquire(name);
+    const { held: queued, waited } = await this.local.enqueue(name);
     const self = this.membership.self.id;
     const others = this.membership.ids().filter((id) => id !== self);
     const ts = ++this.clock;
@@ -70,7 +70,7 @@ export class RicartAgrawalaLock implements WriteLock {
       clearTimeout(timer);
       stopWait();
     }
-    if (this.requests.get(name)?.contended) this.metrics.lockContended.inc({ mode: this.mode });
+    if (waited || this.requests.get(name)?.contended) this.metrics.lockContended.inc({ mode: this.mode });
     this.requests.delete(name);
     this.inside.add(name);
     return {
