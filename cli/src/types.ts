@@ -1,18 +1,8 @@
-// The node's answer shapes, as the CLI reads them. Mirrors node/src/metadata/types.ts (VersionRecord) and the
-// bodies in node/src/http/filesRoutes.ts; the CLI does not import node code so it can ship on its own.
+// The node's answer shapes, as the CLI reads them. VersionRecord is the node's own type: a type-only import, erased
+// when compiled, so the CLI still runs without node/ code while the two cannot drift apart.
+import type { VersionRecord } from '../../node/src/metadata/types.js';
 
-export interface VersionRecord {
-  readonly version: number;
-  /** null for a delete marker */
-  readonly sha256: string | null;
-  readonly size: number;
-  readonly contentType: string | null;
-  readonly createdAt: string;
-  readonly node: string;
-  readonly revertedFrom: number | null;
-  readonly deleted: boolean;
-  readonly deduplicated: boolean;
-}
+export type { VersionRecord };
 
 /** PUT, revert and DELETE answers: the new version (201/200), or the head when nothing changed. */
 export type WriteResult = VersionRecord & { readonly name: string; readonly event?: string; readonly unchanged?: boolean };
