@@ -57,34 +57,58 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
 
   children.push(
-    start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir], process.env, path.join(dir, 'redis.log')),
+    start(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
+      process.env,
+      path.join(dir, 'redis.log'),
+    ),
   );
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const secret = randomBytes(12).toString('hex');
   const ports = [port, await freePort(0), await freePort(0)];
-  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  ports.forEach((p, i) => {
-    children.push(
-      start(
-        process.execPath,
-        [path.join(ROOT, 'dist/node/src/main.js')],
-        {
-          ...process.env,
-          NODE_ID: `demo-${i + 1}`,
-          HOST: '127.0.0.1',
-          PORT: String(p),
-          REDIS_URL: redisUrl,
-          DATA_DIR: path.join(dir, `data-${i + 1}`),
-          WRITE_TOKEN: token,
-          CLUSTER_SECRET: secret,
-          REPLICATION_FACTOR: '2',
-        },
-        path.join(dir, `node-${i + 1}.log`),
-      ),
+  const startNode = (i: number): ChildProcess =>
+    start(
+      process.execPath,
+      [path.join(ROOT, 'dist/node/src/main.js')],
+      {
+        ...process.env,
+        NODE_ID: `demo-${i + 1}`,
+        HOST: '127.0.0.1',
+        PORT: String(ports[i]),
+        REDIS_URL: redisUrl,
+        DATA_DIR: path.join(dir, `data-${i + 1}`),
+        WRITE_TOKEN: token,
+        CLUSTER_SECRET: secret,
+        REPLICATION_FACTOR: '2',
+      },
+      path.join(dir, `node-${i + 1}.log`),
     );
-  });
+  for (let i = 0; i < 3; i++) {
+    // A port found free can be taken before the node binds it: the node must answer with its own id.
+    for (let attempt = 1; ; attempt++) {
+      const child = startNode(i);
+      children.push(child);
+      const u = `http://127.0.0.1:${ports[i]}`;
+      const own = async (): Promise<boolean> =>
+        child.exitCode === null &&
+        ((await (await fetch(`${u}/healthz`)).json()) as { node?: string }).node === `demo-${i + 1}`;
+      try {
+        await waitUntil(`the file node at ${u}`, own);
+        break;
+      } catch (err) {
+        child.kill('SIGKILL');
+        if (attempt >= 3) throw err;
+        ports[i] = await freePort(0);
+      }
+    }
+  }
+  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
   for (const u of urls) await waitUntil(`the file node at ${u}`, async () => (await fetch(`${u}/readyz`)).ok);
-  await waitUntil('the cluster', async () => ((await (await fetch(`${urls[0]}/cluster`)).json()) as { members: unknown[] }).members.length === 3);
+  await waitUntil(
+    'the cluster',
+    async () => ((await (await fetch(`${urls[0]}/cluster`)).json()) as { members: unknown[] }).members.length === 3,
+  );
   const [url, , url3] = urls as [string, string, string];
 
   const put = await fetch(`${url}/files/hello/world.txt`, {

@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { MAIN, ROOT, tempDir } from '../helpers/node.js';
-import { freePort, waitFor } from '../helpers/redis.js';
+import { ROOT, spawnNode } from '../helpers/node.js';
+import { waitFor } from '../helpers/redis.js';
 
 export const BIN = path.join(ROOT, 'bin/kubecdn.js');
 const CLI_MAIN = path.join(ROOT, 'dist/cli/src/main.js');
@@ -80,44 +80,14 @@ export async function nodeAt(
   redisUrl: string,
   opts: { port?: number; dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<FixedNode> {
-  const port = opts.port ?? (await freePort());
-  const dataDir = opts.dataDir ?? (await tempDir());
-  let out = '';
-  const proc = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ID: `node-${port}`,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      REDIS_URL: redisUrl,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      ...opts.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // spawnNode checks the node answers with its own id (a free port can be taken by another test before it binds)
+  const node = await spawnNode(redisUrl, {
+    NODE_ID: 'cli-node',
+    ...(opts.port === undefined ? {} : { PORT: String(opts.port) }),
+    ...(opts.dataDir === undefined ? {} : { DATA_DIR: opts.dataDir }),
+    ...opts.env,
   });
-  proc.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  proc.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (proc.exitCode !== null) throw new Error(`node exited: ${out}`);
-      return (await fetch(`${url}/readyz`)).ok;
-    },
-    15_000,
-    `node on ${url}`,
-  );
-  return {
-    url,
-    port,
-    dataDir,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { url: node.url, port: Number(new URL(node.url).port), dataDir: node.dataDir, stop: () => node.stop() };
 }
 
 export { waitFor };

@@ -32,13 +32,22 @@ export async function startCluster(redisUrl: string, n: number, env: Record<stri
     const id = `node-${String.fromCharCode(97 + i)}`;
     nodes.push({ id, port: await freePort(), dataDir: await tempDir(), node: undefined, get url() { return `http://127.0.0.1:${this.port}`; } });
   }
-  await Promise.all(nodes.map((c) => startMember(redisUrl, c, env)));
+  await Promise.all(nodes.map((c) => startMember(redisUrl, c, env, true)));
   await waitForMembers(nodes, n);
   return nodes;
 }
 
-export async function startMember(redisUrl: string, c: ClusterNode, env: Record<string, string> = {}): Promise<void> {
-  c.node = await spawnNode(redisUrl, { ...FAST, ...env, NODE_ID: c.id, PORT: String(c.port), DATA_DIR: c.dataDir });
+/** Starts (or restarts, on the same port and data) a member; a first start may move to a new port if its was taken. */
+export async function startMember(redisUrl: string, c: ClusterNode, env: Record<string, string> = {}, first = false): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      c.node = await spawnNode(redisUrl, { ...FAST, ...env, NODE_ID: c.id, PORT: String(c.port), DATA_DIR: c.dataDir });
+      return;
+    } catch (err) {
+      if (!first || attempt >= 3) throw err;
+      c.port = await freePort();
+    }
+  }
 }
 
 export async function waitForMembers(nodes: ClusterNode[], count: number): Promise<void> {

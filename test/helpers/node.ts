@@ -33,9 +33,22 @@ export interface ChildNode {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** The real program (dist/node/src/main.js) as a child process. */
+/**
+ * The real program (dist/node/src/main.js) as a child process. A port found free can be taken by another test's
+ * process before the child binds it, so readiness means "answers /healthz with its own NODE_ID"; without a fixed
+ * PORT a lost race is retried on a new port.
+ */
 export async function spawnNode(redisUrl: string, env: Record<string, string> = {}): Promise<ChildNode> {
-  const port = env.PORT ? Number(env.PORT) : await freePort(); // a fixed PORT lets a test restart a node in place
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOnce(redisUrl, env, env.PORT ? Number(env.PORT) : await freePort());
+    } catch (err) {
+      if (env.PORT || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function spawnOnce(redisUrl: string, env: Record<string, string>, port: number): Promise<ChildNode> {
   const dataDir = env.DATA_DIR ?? (await tempDir());
   let out = '';
   const proc = spawn(process.execPath, [MAIN], {
@@ -45,11 +58,17 @@ export async function spawnNode(redisUrl: string, env: Record<string, string> = 
   proc.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   proc.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   const url = `http://127.0.0.1:${port}`;
+  const nodeId = env.NODE_ID ?? 'child';
   let exited = false;
-  await waitFor(async () => {
-    exited = proc.exitCode !== null;
-    return exited || (await fetch(`${url}/healthz`)).ok;
-  }, 15_000, `node on ${url}: ${out}`);
+  try {
+    await waitFor(async () => {
+      exited = proc.exitCode !== null;
+      return exited || ((await (await fetch(`${url}/healthz`)).json()) as { node?: string }).node === nodeId;
+    }, 15_000, `node ${nodeId} on ${url}`);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}: ${out}`, { cause: err });
+  }
   if (exited) throw new Error(`node exited with ${proc.exitCode}: ${out}`);
   return {
     url,
