@@ -159,11 +159,17 @@ export function runChain(
 /** X-Lock-Token (a lock-API token this write works under) and ?waitMs= (how long to wait behind a lock). */
 export function lockOptions(req: Request): AcquireOptions {
   const token = header(req, 'x-lock-token');
+  return { token: token === '' ? undefined : token, waitMs: waitMsOf(req) };
+}
+
+/** ?waitMs= on writes and on POST /locks: how long to wait behind a lock holder. */
+export function waitMsOf(req: Request): number | undefined {
   const raw = req.query.waitMs;
-  if (raw !== undefined && (typeof raw !== 'string' || !/^\d{1,7}$/.test(raw))) {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !/^\d{1,7}$/.test(raw)) {
     throw apiError('invalid_request', 'waitMs must be a whole number of milliseconds (at most 9999999).');
   }
-  return { token: token === '' ? undefined : token, waitMs: raw === undefined ? undefined : Number(raw) };
+  return Number(raw);
 }
 
 function pageLimit(raw: unknown): number {

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { apiError } from '../errors.js';
 import { nameFromPath } from '../names.js';
 import { requireToken } from './auth.js';
-import { runChain } from './filesRoutes.js';
+import { runChain, waitMsOf } from './filesRoutes.js';
 
 const MAX_TTL_MS = 3_600_000;
 const body = z.object({ ttlMs: z.number().int().min(100).max(MAX_TTL_MS).optional() }).strict();
@@ -49,7 +49,7 @@ function tokenOf(req: Request): string {
 
 async function takeLock(deps: Deps, name: string, req: Request, res: Response): Promise<void> {
   const ttlMs = ttlOf(req);
-  const waitMs = typeof req.query.waitMs === 'string' && /^\d{1,7}$/.test(req.query.waitMs) ? Number(req.query.waitMs) : 0;
+  const waitMs = waitMsOf(req) ?? 0;
   const holder = typeof req.headers['x-lock-holder'] === 'string' ? req.headers['x-lock-holder'].slice(0, 128) : `api@${deps.cfg.nodeId}`;
   const deadline = Date.now() + waitMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
