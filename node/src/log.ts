@@ -3,11 +3,62 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+// An ISO timestamp costs ~0.4 us to format; at tens of thousands of lines a second the same millisecond repeats.
+let lastMs = -1;
+let lastIso = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
+// Lines are gathered up to LOG_BUFFER_BYTES and written at least every LOG_FLUSH_MS (and at exit), like nginx's
+// `access_log ... buffer= flush=`: one write syscall per ~25 request lines instead of one per request. A SIGKILL
+// loses at most one buffer. One destination for every logger of the process: there is one stdout.
+const LOG_BUFFER_BYTES = 4096;
+const LOG_FLUSH_MS = 1000;
+let stdout: ReturnType<typeof pino.destination> | undefined;
+function destination(): ReturnType<typeof pino.destination> {
+  if (stdout === undefined) {
+    const dest = pino.destination({ dest: 1, sync: true, minLength: LOG_BUFFER_BYTES });
+    setInterval(() => dest.flushSync(), LOG_FLUSH_MS).unref();
+    process.on('exit', () => dest.flushSync());
+    stdout = dest;
+  }
+  return stdout;
+}
+
 export function createLogger(level: string, nodeId: string): Logger {
-  return pino({
-    level,
-    base: { node: nodeId },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+  return pino(
+    {
+      level,
+      base: { node: nodeId },
+      timestamp: () => `,"time":"${isoNow()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination(),
+  );
+}
+
+/**
+ * The per-request access line, written to the logger's own destination without pino's object serialization (which
+ * was the largest single cost of a cache hit after the socket write). `write` takes the fields after the bindings,
+ * already JSON-encoded, without braces.
+ */
+export interface AccessLog {
+  enabled(): boolean;
+  write(fields: string): void;
+}
+
+export function accessLog(log: Logger): AccessLog {
+  const stream = (log as unknown as Record<symbol, { write(s: string): unknown }>)[pino.symbols.streamSym];
+  const bindings = JSON.stringify(log.bindings()).slice(1, -1);
+  const prefix = bindings === '' ? '' : `${bindings},`;
+  return {
+    enabled: () => stream !== undefined && log.isLevelEnabled('info'),
+    write: (fields) => void stream?.write(`{"level":"info","time":"${isoNow()}",${prefix}${fields}}\n`),
+  };
 }

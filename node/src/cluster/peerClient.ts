@@ -1,7 +1,21 @@
 // HTTP to peers: every request carries the cluster secret; a peer that does not answer with headers within
-// PEER_TIMEOUT_MS is treated as failed (the body may then take as long as it needs).
+// PEER_TIMEOUT_MS is treated as failed (the body may then take as long as it needs). Blob pushes are the exception:
+// their answer comes only after the whole body is stored, so they are timed on progress instead (pushTimeouts).
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { Membership } from './membership.js';
+
+// The peer answers a push after fsyncing it; that silence is allowed to grow with the size, at an assumed floor of
+// this many bytes per millisecond (16 MB/s: a slow disk) on top of PEER_TIMEOUT_MS.
+const FSYNC_FLOOR_BYTES_PER_MS = 16_000;
+const PUSH_CHUNK_BYTES = 1024 * 1024;
+
+/** Pure: how long a push may go silent while sending, and how long to wait for the answer once the body is sent. */
+export function pushTimeouts(size: number, timeoutMs: number): { idleMs: number; answerMs: number } {
+  return { idleMs: timeoutMs, answerMs: timeoutMs + Math.ceil(size / FSYNC_FLOOR_BYTES_PER_MS) };
+}
 
 export const SECRET_HEADER = 'x-cluster-secret';
 
@@ -28,15 +42,36 @@ export class PeerClient {
     }
   }
 
-  /** Streams a local file to a peer's blob store. */
+  /**
+   * Streams a local file to a peer's blob store. node:http rather than fetch: fetch read a 1 GiB file far ahead of
+   * a slower peer (the uploader's RSS reached 500 MB) and timed the whole transfer with the header timeout.
+   */
   async pushBlob(id: string, sha256: string, file: string): Promise<void> {
-    const res = await this.request(id, `/internal/blobs/${sha256}`, {
+    const base = this.membership.url(id);
+    if (!base) throw new Error(`peer ${id} is not a member`);
+    const { size } = await stat(file);
+    const { idleMs, answerMs } = pushTimeouts(size, this.timeoutMs);
+    const req = http.request(new URL(`/internal/blobs/${sha256}`, base), {
       method: 'PUT',
-      body: createReadStream(file), // streamed: undici takes a Node Readable with duplex 'half'
-      duplex: 'half',
+      headers: { [SECRET_HEADER]: this.secret, 'content-type': 'application/octet-stream', 'content-length': size },
     });
-    await res.body?.cancel();
-    if (res.status !== 201 && res.status !== 200) throw new Error(`peer ${id} refused blob ${sha256}: ${res.status}`);
+    const answered = new Promise<number>((resolve, reject) => {
+      req.once('response', (res) => {
+        res.resume(); // nothing to read but the status
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      });
+      req.once('error', reject);
+    });
+    answered.catch(() => undefined); // observed below; a failed send must not leave it unhandled
+    let timeout = idleMs;
+    // The socket's idle timer: any byte moving either way resets it.
+    req.setTimeout(idleMs, () => req.destroy(new Error(`peer ${id} made no progress for ${timeout} ms`)));
+    await pipeline(createReadStream(file, { highWaterMark: PUSH_CHUNK_BYTES }), req);
+    timeout = answerMs;
+    req.setTimeout(answerMs);
+    const status = await answered;
+    if (status !== 201 && status !== 200) throw new Error(`peer ${id} refused blob ${sha256}: ${status}`);
   }
 
   async hasBlob(id: string, sha256: string): Promise<boolean> {

@@ -1,15 +1,16 @@
 // The node's HTTP server: the lean read path first, Express for everything else, one error handler, and one log
-// line plus metrics per request.
-import { randomBytes } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+// line plus metrics per request (observe.ts).
+import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
+import { accessLog } from '../log.js';
 import { peerRouter } from '../cluster/peerRoutes.js';
 import { compatRouter } from './compatRoutes.js';
 import { filesRouter } from './filesRoutes.js';
 import { lockRouter } from './lockRoutes.js';
 import { opsRouter } from './opsRoutes.js';
+import { RequestObserver } from './observe.js';
 import { createReadPath } from './readPath.js';
 import { sendError, withDependencyState } from './respond.js';
 
@@ -55,6 +56,7 @@ export function createExpressApp(deps: Deps): express.Express {
 
 export function createServer(deps: Deps): http.Server {
   const app = createExpressApp(deps);
+  const observer = new RequestObserver(deps.metrics, deps.log, accessLog(deps.log));
   const readPath = createReadPath({
     store: deps.store,
     heads: deps.heads,
@@ -65,8 +67,8 @@ export function createServer(deps: Deps): http.Server {
     cache: deps.cache,
     fetcher: () => deps.cluster?.fetcher,
     redisReady: () => deps.redis.status === 'ready',
+    observer,
   });
-  const observe = requestObserver(deps);
   const server = http.createServer(
     {
       headersTimeout: deps.cfg.headersTimeoutMs,
@@ -76,36 +78,12 @@ export function createServer(deps: Deps): http.Server {
       connectionsCheckingInterval: Math.min(1000, deps.cfg.headersTimeoutMs),
     },
     (req, res) => {
-      observe(req, res);
-      if (!readPath(req, res)) app(req, res);
+      if (readPath(req, res)) return;
+      observer.watch(req, res);
+      app(req, res);
     },
   );
   // Idle sockets (including a stalled upload body) are closed after IDLE_TIMEOUT_MS without a byte.
   server.setTimeout(deps.cfg.idleTimeoutMs, (socket) => socket.destroy());
   return server;
-}
-
-/** Request id, one log line and metrics per request. */
-function requestObserver(deps: Deps): (req: IncomingMessage, res: ServerResponse) => void {
-  const prefix = randomBytes(4).toString('hex');
-  let seq = 0;
-  const { log, metrics } = deps;
-  return (req, res) => {
-    const start = performance.now();
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : `${prefix}-${(seq++).toString(36)}`;
-    res.setHeader('X-Request-Id', id);
-    res.once('close', () => {
-      const route = res.metricsRoute ?? 'other';
-      const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
-      const seconds = (performance.now() - start) / 1000;
-      metrics.requests.inc({ route, method: req.method ?? '', status });
-      metrics.requestDuration.observe({ route, method: req.method ?? '' }, seconds);
-      // Express rewrites req.url inside routers; originalUrl is what the client sent.
-      const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
-      const line = { req: id, method: req.method, url, route, status, ms: Math.round(seconds * 1e4) / 10 };
-      if (res.failure) log.error({ ...line, err: res.failure }, 'request failed');
-      else log.info(line, 'request');
-    });
-  };
 }

@@ -8,6 +8,8 @@ export interface HeadEntry {
   readonly record: VersionRecord | undefined;
   /** response headers for the latest version, computed once per head by the read path */
   headers?: Record<string, string>;
+  /** the same as a flat [name, value, ...] list for writeHead, and its validators alone for a 304 */
+  raw?: { readonly full: readonly string[]; readonly validators: readonly string[] };
 }
 
 export class HeadCache {
