@@ -1,6 +1,7 @@
 // One prom-client Registry for the file node; every metric is defined here and documented in docs/metrics.md
 // (a unit test checks that every name below appears there). Names: kubecdn_<noun>_<unit>, counters end in _total.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestMetrics } from './requestMetrics.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -9,23 +10,14 @@ export function createMetrics(nodeId: string) {
   registry.setDefaultLabels({ node: nodeId });
   collectDefaultMetrics({ register: registry, prefix: 'kubecdn_process_' });
   const r = [registry];
+  const requests = new RequestMetrics();
+  requests.register(registry);
 
   return {
     registry,
     // HTTP
-    requests: new Counter({
-      name: 'kubecdn_http_requests_total',
-      help: 'HTTP requests by route, method and status',
-      labelNames: ['route', 'method', 'status'] as const,
-      registers: r,
-    }),
-    requestDuration: new Histogram({
-      name: 'kubecdn_http_request_duration_seconds',
-      help: 'HTTP request duration, from the first byte read to the last byte written',
-      labelNames: ['route', 'method'] as const,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
-      registers: r,
-    }),
+    /** kubecdn_http_requests_total and kubecdn_http_request_duration_seconds (requestMetrics.ts: per-request cheap) */
+    requests,
     bytesServed: new Counter({
       name: 'kubecdn_served_bytes_total',
       help: 'Body bytes sent to clients on file and blob reads',

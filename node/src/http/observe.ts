@@ -47,9 +47,7 @@ export class RequestObserver {
   record(req: IncomingMessage, o: Outcome): void {
     const method = req.method ?? '';
     const ms = performance.now() - o.start;
-    // (prom-client's label children are no cheaper: they validate and hash on every call too; measured)
-    this.metrics.requests.inc({ route: o.route, method, status: o.status });
-    this.metrics.requestDuration.observe({ route: o.route, method }, ms / 1000);
+    this.metrics.requests.record(o.route, method, o.status, ms / 1000);
     // Express rewrites req.url inside routers; originalUrl is what the client sent.
     const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
     const rounded = Math.round(ms * 10) / 10;

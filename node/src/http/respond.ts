@@ -36,7 +36,9 @@ export function sendError(res: ServerResponse, err: unknown, headers?: Record<st
   const api = err instanceof ApiError ? err : new ApiError('internal', undefined, undefined, { cause: err });
   if (api.status >= 500) res.failure = err;
   if (res.headersSent) {
-    res.destroy();
+    // Mid-body: cutting the connection is the only way to tell the client. Already complete (a miss is finished
+    // before the local copy is fsynced): the client has a whole, verified body; leave it be.
+    if (!res.writableEnded) res.destroy();
     return;
   }
   sendJson(res, api.status, api.toBody(), headers);

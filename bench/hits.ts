@@ -1,0 +1,143 @@
+// Cache hits: the same random bytes served by nginx (from disk, sendfile), Varnish (from memory, after one fetch
+// from that nginx), a plain node:http server (from memory: the control, bench/baselineServer.ts) and a kubecdn home
+// node (local copy), measured with identical wrk runs, interleaved by round.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fileUrl, putFile, sha256Hex, timed } from './client.js';
+import { say, type Ctx } from './context.js';
+import { HIT_SIZES, type FileSize } from './plan.js';
+import { median, ratio, roundOrder } from './stats.js';
+import { runWrk, type WrkRun, type WrkSettings } from './wrk.js';
+
+export const HIT_SERVERS = ['nginx', 'varnish', 'node', 'kubecdn'] as const;
+export type HitServer = (typeof HIT_SERVERS)[number];
+
+export interface HitServerResult {
+  readonly url: string;
+  readonly runs: readonly WrkRun[];
+  /** medians over the measured rounds */
+  readonly rps: number | undefined;
+  readonly p99Ms: number | undefined;
+  /** body bytes per second (req/s x file size), in MB/s (10^6) */
+  readonly payloadMBps: number | undefined;
+  readonly valid: boolean;
+  readonly problems: readonly string[];
+}
+
+export interface HitSizeResult {
+  readonly size: string;
+  readonly bytes: number;
+  /** the kubecdn node measured: a home of the blob (a local copy) */
+  readonly kubecdnNode: string;
+  readonly servers: Readonly<Record<HitServer, HitServerResult>>;
+  readonly vsNginx: number | undefined;
+  readonly vsVarnish: number | undefined;
+  /** kubecdn / the plain node:http server: what kubecdn's own work costs */
+  readonly vsNode: number | undefined;
+  /** the plain node:http server / nginx: the most node:http allows here */
+  readonly nodeVsNginx: number | undefined;
+  readonly p99VsNginx: number | undefined;
+  /** Varnish's own counters over this size's runs: proof that it answered from its cache */
+  readonly varnishCache: { readonly hits: number; readonly misses: number };
+}
+
+export interface HitsResult {
+  readonly wrk: WrkSettings & { readonly rounds: number; readonly warmS: number };
+  readonly sizes: readonly HitSizeResult[];
+}
+
+export async function runHits(ctx: Ctx): Promise<HitsResult> {
+  const { plan } = ctx;
+  const wrk: WrkSettings = { connections: plan.connections, durationS: plan.durationS, timeoutS: plan.wrkTimeoutS };
+  const sizes: HitSizeResult[] = [];
+  for (const size of HIT_SIZES) sizes.push(await measureSize(ctx, size, wrk));
+  return { wrk: { ...wrk, rounds: plan.rounds, warmS: plan.warmS }, sizes };
+}
+
+async function measureSize(ctx: Ctx, size: FileSize, wrk: WrkSettings): Promise<HitSizeResult> {
+  const { plan } = ctx;
+  const urls = await prepare(ctx, size);
+  say(`hits ${size.label}: warming (${plan.warmS} s each), then ${plan.rounds} rounds of ${plan.durationS} s per server`);
+  for (const s of HIT_SERVERS) await runWrk(urls.url[s], { ...wrk, durationS: plan.warmS });
+  const before = await varnishCounters(ctx);
+  const runs: Record<HitServer, WrkRun[]> = { nginx: [], varnish: [], node: [], kubecdn: [] };
+  for (const { round, server } of roundOrder(HIT_SERVERS, plan.rounds)) {
+    const run = await runWrk(urls.url[server], wrk);
+    runs[server].push(run);
+    say(`  round ${round} ${server.padEnd(7)} ${run.rps.toFixed(0).padStart(7)} req/s  p99 ${run.latencyMs.p99 ?? '?'} ms${run.valid ? '' : `  INVALID: ${run.problem}`}`);
+  }
+  const after = await varnishCounters(ctx);
+  const servers = Object.fromEntries(HIT_SERVERS.map((s) => [s, summarizeRuns(urls.url[s], runs[s], size.bytes)])) as Record<HitServer, HitServerResult>;
+  return {
+    size: size.label,
+    bytes: size.bytes,
+    kubecdnNode: urls.kubecdnNode,
+    servers,
+    vsNginx: ratio(servers.kubecdn.rps, servers.nginx.rps),
+    vsVarnish: ratio(servers.kubecdn.rps, servers.varnish.rps),
+    vsNode: ratio(servers.kubecdn.rps, servers.node.rps),
+    nodeVsNginx: ratio(servers.node.rps, servers.nginx.rps),
+    p99VsNginx: ratio(servers.kubecdn.p99Ms, servers.nginx.p99Ms),
+    varnishCache: { hits: after.hits - before.hits, misses: after.misses - before.misses },
+  };
+}
+
+/** Medians of the rounds; the result is valid only if every round was. Pure. */
+export function summarizeRuns(url: string, runs: readonly WrkRun[], bytes: number): HitServerResult {
+  const rps = median(runs.map((r) => r.rps));
+  const p99 = runs.map((r) => r.latencyMs.p99).filter((v): v is number => v !== undefined);
+  const problems = runs.filter((r) => !r.valid).map((r) => r.problem ?? 'invalid');
+  return {
+    url,
+    runs,
+    rps,
+    p99Ms: median(p99),
+    payloadMBps: rps === undefined ? undefined : (rps * bytes) / 1e6,
+    valid: runs.length > 0 && problems.length === 0,
+    problems,
+  };
+}
+
+/**
+ * The same bytes in nginx's root and in kubecdn; checks that all three serve them, that kubecdn answers from a local
+ * copy (X-Cache: HIT) and that Varnish's second answer comes from its cache (X-Varnish carries two transaction ids).
+ */
+async function prepare(ctx: Ctx, size: FileSize): Promise<{ url: Record<HitServer, string>; kubecdnNode: string }> {
+  const { cluster } = ctx;
+  const bytes = randomBytes(size.bytes);
+  const sha = sha256Hex(bytes);
+  const name = `hits/${size.label}.bin`;
+  await fs.mkdir(path.join(ctx.www, 'hits'), { recursive: true });
+  await fs.writeFile(path.join(ctx.www, name), bytes, { mode: 0o644 });
+  await putFile(cluster.nodes[0]?.url ?? '', name, bytes, cluster.token);
+  const home = cluster.homesOf(sha)[0];
+  if (!home) throw new Error(`no home for ${name}`);
+  const url = { nginx: `${ctx.nginx.url}/${name}`, varnish: `${ctx.varnish.url}/${name}`, node: `${ctx.baseline.url}/${name}`, kubecdn: fileUrl(home.url, name) };
+  for (const s of HIT_SERVERS) {
+    const r = await timed(url[s]);
+    if (r.status !== 200 || r.sha256 !== sha) throw new Error(`${s} ${url[s]}: status ${r.status}, sha256 ${r.sha256 === sha ? 'ok' : 'differs'}`);
+  }
+  const k = await timed(url.kubecdn);
+  if (k.headers['x-cache'] !== 'HIT') throw new Error(`kubecdn ${home.id} is a home of ${name} but answered X-Cache: ${String(k.headers['x-cache'])}`);
+  const v = await timed(url.varnish);
+  if (String(v.headers['x-varnish'] ?? '').split(' ').length !== 2) {
+    throw new Error(`Varnish did not cache ${name}: X-Varnish ${String(v.headers['x-varnish'])}, Age ${String(v.headers.age)}`);
+  }
+  return { url, kubecdnNode: home.id };
+}
+
+const exec = promisify(execFile);
+
+/** MAIN.cache_hit / MAIN.cache_miss from varnishstat (0/0 when it cannot be read: reported, not fatal). */
+async function varnishCounters(ctx: Ctx): Promise<{ hits: number; misses: number }> {
+  try {
+    const { stdout } = await exec('varnishstat', ['-n', ctx.varnish.dir, '-1', '-f', 'MAIN.cache_hit', '-f', 'MAIN.cache_miss']);
+    const field = (f: string): number => Number(new RegExp(`^MAIN\\.${f}\\s+(\\d+)`, 'm').exec(stdout)?.[1] ?? 0);
+    return { hits: field('cache_hit'), misses: field('cache_miss') };
+  } catch {
+    return { hits: 0, misses: 0 };
+  }
+}
