@@ -105,7 +105,7 @@ describe('hot hits', () => {
     expect((await scrape(requests)) - before).toBe(5);
     expect((await scrape('kubecdn_hot_cache_hits_total{node="hot"}')) - hotBefore).toBe(5);
     // Lines are buffered (flushed at least every second), so wait for them.
-    await waitFor(async () => node.output().includes('"req":"log-check-4"'), 5000, 'the access log line');
+    await waitFor(() => Promise.resolve(node.output().includes('"req":"log-check-4"')), 5000, 'the access log line');
     const lines = node
       .output()
       .split('\n')
