@@ -9,6 +9,11 @@ import { summarize, type Summary } from './stats.js';
 
 export interface NotifyChannel {
   readonly received: number;
+  /**
+   * event arrival (wall clock) - the version's own time, taken by the writing node inside its critical section just
+   * before the commit (same machine, same clock; ms resolution): the notification path alone
+   */
+  readonly fromCommitMs: Summary;
   /** event arrival - the moment the client started sending the PUT */
   readonly fromSendMs: Summary;
   /** event arrival - the moment the PUT's answer arrived (negative: the event came first) */
@@ -24,7 +29,8 @@ export interface NotifyResult {
   readonly redis: NotifyChannel;
 }
 
-type Arrivals = Map<string, number>;
+/** key -> when its event arrived: performance.now() (for the client-side times) and the wall clock ms */
+type Arrivals = Map<string, { at: number; wallMs: number; committedMs: number }>;
 const key = (name: unknown, version: unknown): string => `${String(name)}#${String(version)}`;
 
 /** Splits complete SSE blocks off a buffer; returns the data payloads and what is left. Pure. */
@@ -45,8 +51,8 @@ export function sseBlocks(buf: string): { data: string[]; rest: string } {
 }
 
 function record(arrivals: Arrivals, payload: string, at: number): void {
-  const e = JSON.parse(payload) as { filename?: string; version?: number };
-  arrivals.set(key(e.filename, e.version), at);
+  const e = JSON.parse(payload) as { filename?: string; version?: number; time?: string };
+  arrivals.set(key(e.filename, e.version), { at, wallMs: Date.now(), committedMs: Date.parse(e.time ?? '') });
 }
 
 /** An /events stream; each event is stamped with the time its bytes arrived. */
@@ -104,9 +110,11 @@ export async function runNotify(ctx: Ctx): Promise<NotifyResult> {
   }
   const channel = (arrivals: Arrivals): NotifyChannel => {
     const got = writes.filter((w) => arrivals.has(w.key));
-    const at = (w: { key: string }): number => arrivals.get(w.key) as number;
+    const arrival = (w: { key: string }) => arrivals.get(w.key)!;
+    const at = (w: { key: string }): number => arrival(w).at;
     return {
       received: got.length,
+      fromCommitMs: summarize(got.map((w) => arrival(w).wallMs - arrival(w).committedMs).filter((v) => Number.isFinite(v))),
       fromSendMs: summarize(got.map((w) => at(w) - w.t0)),
       afterAckMs: summarize(got.map((w) => at(w) - w.tAck)),
     };

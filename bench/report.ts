@@ -118,14 +118,16 @@ function uploadSection(u: UploadResult): string {
 
 function notifySection(n: NotifyResult): string {
   const rows = [
-    ['PUT (write acknowledged)', String(n.writes), pq(n.putMs), '—'],
-    [`SSE on ${n.sseNode}`, `${n.sse.received}/${n.writes}`, pq(n.sse.fromSendMs), pq(n.sse.afterAckMs)],
-    ['Redis Pub/Sub `file_notifications`', `${n.redis.received}/${n.writes}`, pq(n.redis.fromSendMs), pq(n.redis.afterAckMs)],
+    ['PUT (write acknowledged)', String(n.writes), '—', pq(n.putMs), '—'],
+    [`SSE on ${n.sseNode}`, `${n.sse.received}/${n.writes}`, pq(n.sse.fromCommitMs), pq(n.sse.fromSendMs), pq(n.sse.afterAckMs)],
+    ['Redis Pub/Sub `file_notifications`', `${n.redis.received}/${n.writes}`, pq(n.redis.fromCommitMs), pq(n.redis.fromSendMs), pq(n.redis.afterAckMs)],
   ];
   return (
-    `## Write -> notification\n\n${n.writes} sequential 1 KiB writes to ${n.writeNode}; ms p50 / p99 from the moment the ` +
-    `client started sending the PUT, and from the moment its answer arrived (negative: the event came first).\n\n` +
-    table(['channel', 'received', 'from send', 'after ack'], rows)
+    `## Write -> notification\n\n${n.writes} sequential 1 KiB writes to ${n.writeNode}; ms p50 / p99 from the write's commit ` +
+    `(the version's time, taken by the writing node just before its commit; ms resolution: the notification path ` +
+    `alone, and what the target is on), from the moment the client started sending the PUT (that adds the write ` +
+    `itself: upload, fsyncs, replication), and from the moment its answer arrived (negative: the event came first).\n\n` +
+    table(['channel', 'received', 'from commit', 'from send', 'after ack'], rows)
   );
 }
 

@@ -86,8 +86,8 @@ function uploadRows(u: UploadResult): TargetRow[] {
 function notifyRow(n: NotifyResult): TargetRow {
   const complete = n.sse.received === n.writes;
   const note = complete ? undefined : `${n.writes - n.sse.received} of ${n.writes} events never arrived`;
-  const what = `write -> SSE notification p99 (write on ${n.writeNode}, SSE on ${n.sseNode})`;
-  const p99 = n.sse.fromSendMs.p99;
+  const what = `write (commit) -> SSE notification p99 (write on ${n.writeNode}, SSE on ${n.sseNode})`;
+  const p99 = n.sse.fromCommitMs.p99;
   return row({ what, value: p99, target: TARGETS.notifyP99Ms, unit: ' ms', shown: fixed(p99, 1, ' ms'), valid: complete, note });
 }
 

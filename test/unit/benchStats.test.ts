@@ -237,8 +237,8 @@ describe('targets and report', () => {
     coalesce: { clients: 100, bytes: 4 << 20, node: 'node-b', peerTransfers: 1, peerTransfersAllNodes: 1, coalesced: 99, ok: 100, corrupt: 0, xCache: { MISS: 100 }, ms: s(10, 20), valid: true },
     notify: {
       writes: 10, writeNode: 'node-a', sseNode: 'node-b', putMs: s(5, 9),
-      sse: { received: 9, fromSendMs: s(6, 10), afterAckMs: s(1, 2) },
-      redis: { received: 10, fromSendMs: s(6, 10), afterAckMs: s(1, 2) },
+      sse: { received: 9, fromCommitMs: s(2, 4), fromSendMs: s(6, 30), afterAckMs: s(1, 2) },
+      redis: { received: 10, fromCommitMs: s(2, 4), fromSendMs: s(6, 30), afterAckMs: s(1, 2) },
     },
     errors: [{ section: 'upload', message: 'boom' }],
   };
@@ -247,6 +247,8 @@ describe('targets and report', () => {
     const rows = targetRows(results);
     expect(rows.map((r) => r.verdict)).toEqual(['PASS', 'INVALID']);
     expect(rows[1]?.note).toContain('1 of 10 events');
+    // the target is on the notification path (from the commit), not on the write's own duration (from send: 30 ms)
+    expect(rows[1]?.shown).toBe('4.0 ms');
   });
 
   it('renders the targets, the sections and the failures as markdown', () => {
