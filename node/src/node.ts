@@ -62,6 +62,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   let cluster: Cluster | undefined;
   const localLock = new LocalLock(metrics);
   const leases = new RedisLeaseLock(redis, localLock, { nodeId: cfg.nodeId, writeTtlMs: cfg.lockTtlMs, writeWaitMs: cfg.lockWaitMs }, metrics);
+  subscriber.on('lock-released', (name: string) => leases.wakeups.released(name));
   const lock = new SwitchLock(cfg.lockMode === 'redis' ? leases : localLock);
   let ra: RicartAgrawalaLock | undefined;
   const writer = new Writer(store, lock, metrics, {

@@ -7,6 +7,7 @@ import { startCluster, stopCluster, type ClusterNode } from '../helpers/cluster.
 import { json, put } from '../helpers/http.js';
 import { startNode } from '../helpers/node.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
+import { subscribeWithRedisCli } from '../helpers/redisCli.js';
 
 const PROBE = { LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '5' };
 
@@ -182,6 +183,25 @@ describe('fencing and the lock API', () => {
     expect((await lock('lk/short.md', { ttlMs: 200 })).status).toBe(201);
     await waitFor(async () => (await json<{ locked: boolean }>(await fetch(`${node.url}/locks/lk/short.md`, { headers: A }))).locked === false, 5000, 'expiry');
     expect((await put(node.url, 'lk/short.md', 'after expiry', A)).status).toBe(201);
+  });
+
+  it('a release is announced on kubecdn:lock-released, and a waiter takes the lock after it', async () => {
+    const cli = await subscribeWithRedisCli(redis.port, 'kubecdn:lock-released');
+    try {
+      const held = await json<{ token: string }>(await lock('lk/announced.md', { ttlMs: 30_000 }));
+      const waiter = lock('lk/announced.md', {}, '?waitMs=20000', { 'X-Lock-Holder': 'waiter' });
+      const released = await fetch(`${node.url}/locks/lk/announced.md`, { method: 'DELETE', headers: { ...A, 'X-Lock-Token': held.token } });
+      expect(released.status).toBe(204);
+      const second = await waiter;
+      expect(second.status).toBe(201);
+      expect(await json(second)).toMatchObject({ holder: 'waiter' });
+      await waitFor(() => Promise.resolve(cli.messages().includes('lk/announced.md')), 5000, 'the release message');
+      // a write's own internal lease is announced too when the write ends
+      await put(node.url, 'lk/plain.md', 'x', A);
+      await waitFor(() => Promise.resolve(cli.messages().includes('lk/plain.md')), 5000, 'the write lease release');
+    } finally {
+      cli.stop();
+    }
   });
 
   it('the lock API needs the write token and rejects bad bodies', async () => {

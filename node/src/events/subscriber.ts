@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { NOTIFICATION_CHANNEL } from '../metadata/keys.js';
+import { LOCK_RELEASED_CHANNEL, NOTIFICATION_CHANNEL } from '../metadata/keys.js';
 
 export type SubscriptionStatus = 'connecting' | 'subscribed' | 'disconnected' | 'closed';
 
@@ -18,7 +18,8 @@ export interface Notification {
  * Emits:
  *  - 'status' (status, previous) on every change, through setStatus only;
  *  - 'message' (Notification, raw JSON) for each notification;
- *  - 'resync' after (re)subscribing: whatever was cached before may be stale.
+ *  - 'resync' after (re)subscribing: whatever was cached before may be stale;
+ *  - 'lock-released' (name) when a lease is released anywhere (LOCK_RELEASED_CHANNEL).
  */
 export class Subscriber extends EventEmitter {
   status: SubscriptionStatus = 'connecting';
@@ -38,7 +39,10 @@ export class Subscriber extends EventEmitter {
     this.redis.on('ready', () => void this.subscribe());
     this.redis.on('close', () => this.setStatus('disconnected'));
     this.redis.on('error', (err: Error) => this.log.debug({ err: err.message }, 'subscriber connection error'));
-    this.redis.on('message', (_channel: string, raw: string) => this.onMessage(raw));
+    this.redis.on('message', (channel: string, raw: string) => {
+      if (channel === LOCK_RELEASED_CHANNEL) this.emit('lock-released', raw);
+      else this.onMessage(raw);
+    });
   }
 
   async start(): Promise<void> {
@@ -52,7 +56,7 @@ export class Subscriber extends EventEmitter {
 
   private async subscribe(): Promise<void> {
     try {
-      await this.redis.subscribe(NOTIFICATION_CHANNEL);
+      await this.redis.subscribe(NOTIFICATION_CHANNEL, LOCK_RELEASED_CHANNEL);
       this.setStatus('subscribed');
       this.emit('resync');
     } catch (err) {

@@ -10,7 +10,6 @@ import { runChain, waitMsOf } from './filesRoutes.js';
 
 const MAX_TTL_MS = 3_600_000;
 const body = z.object({ ttlMs: z.number().int().min(100).max(MAX_TTL_MS).optional() }).strict();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function lockRouter(deps: Deps): Router {
@@ -61,7 +60,7 @@ async function takeLock(deps: Deps, name: string, req: Request, res: Response): 
     if (Date.now() + delay > deadline) {
       throw apiError('locked', `"${name}" is locked by ${r.holder} until ${iso(r.expiresAt)}.`, { holder: r.holder, expiresAt: iso(r.expiresAt) });
     }
-    await sleep(delay);
+    await deps.leases.wakeups.wait(name, delay);
   }
 }
 

@@ -6,10 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import { apiError } from '../errors.js';
-import { keys } from '../metadata/keys.js';
+import { keys, LOCK_RELEASED_CHANNEL } from '../metadata/keys.js';
 import type { Metrics } from '../metrics.js';
 import type { LocalLock } from './localLock.js';
 import type { AcquireOptions, Held, LockInfo, WriteLock } from './types.js';
+import { Wakeups } from './wakeups.js';
 
 // KEYS: lock, fence. ARGV: token, ttl ms, holder, kind. Returns {1, fence, expiresAt} or {0, holder, kind, expiresAt}
 // (expiry in ms of Redis time, as granted: every node reports the same instant).
@@ -25,9 +26,13 @@ redis.call('HSET', KEYS[1], 'token', ARGV[1], 'holder', ARGV[3], 'kind', ARGV[4]
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, fence, expires}
 `;
-// KEYS: lock. ARGV: token. Compare-and-delete.
+// KEYS: lock. ARGV: token, channel, name. Compare-and-delete; a release is announced so waiters need not poll.
 const RELEASE = `
-if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+  return 1
+end
 return 0
 `;
 // KEYS: lock. ARGV: token, ttl ms. Compare-and-extend. Returns the new expiry, or 0.
@@ -43,7 +48,7 @@ return expires
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     kubecdnLockAcquire(lock: string, fence: string, token: string, ttlMs: number, holder: string, kind: string): Result<(number | string)[], Context>;
-    kubecdnLockRelease(lock: string, token: string): Result<number, Context>;
+    kubecdnLockRelease(lock: string, token: string, channel: string, name: string): Result<number, Context>;
     kubecdnLockExtend(lock: string, token: string, ttlMs: number): Result<number, Context>;
   }
 }
@@ -54,10 +59,10 @@ export interface Lease {
   readonly expiresAt: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export class RedisLeaseLock implements WriteLock {
   readonly mode = 'redis';
+  /** waiters on this node; fed by the subscriber with LOCK_RELEASED_CHANNEL messages (node.ts) */
+  readonly wakeups = new Wakeups();
 
   constructor(
     private readonly redis: Redis,
@@ -94,7 +99,7 @@ export class RedisLeaseLock implements WriteLock {
         token: lease.token,
         release: () => {
           queued.release();
-          void this.redis.kubecdnLockRelease(keys.lock(name), lease.token).catch(() => undefined); // else it expires
+          void this.release(name, lease.token).catch(() => undefined); // else it expires
         },
       };
     } catch (err) {
@@ -125,7 +130,7 @@ export class RedisLeaseLock implements WriteLock {
           expiresAt: new Date(r.expiresAt).toISOString(),
         });
       }
-      await sleep(delay);
+      await this.wakeups.wait(name, delay);
       delay = Math.min(delay * 2, 50);
     }
   }
@@ -150,6 +155,6 @@ export class RedisLeaseLock implements WriteLock {
   }
 
   async release(name: string, token: string): Promise<boolean> {
-    return (await this.redis.kubecdnLockRelease(keys.lock(name), token)) === 1;
+    return (await this.redis.kubecdnLockRelease(keys.lock(name), token, LOCK_RELEASED_CHANNEL, name)) === 1;
   }
 }

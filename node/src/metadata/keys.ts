@@ -15,6 +15,7 @@
 //
 //   kubecdn:lock:<name>      hash   the lease on a name: token, holder, kind (write | api), fence, expiresAt; PEXPIRE
 //   kubecdn:fence:<name>     string the name's fencing counter (INCR on every lease: only grows)
+//   kubecdn:lock-released    pubsub a lease's name, published by its release (wakes waiters; locks/wakeups.ts)
 
 export const PREFIX = 'kubecdn:';
 
@@ -31,3 +32,5 @@ export const keys = {
 } as const;
 
 export const NOTIFICATION_CHANNEL = 'file_notifications';
+/** A lease's name, published when its holder releases it (wakes waiters on every node). */
+export const LOCK_RELEASED_CHANNEL = `${PREFIX}lock-released`;
