@@ -3,8 +3,7 @@
 // the run's temp dir. The nginx configuration is a pure function of its inputs.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort, waitFor } from '../test/helpers/redis.js';
+import { freePort, redisAnswers, waitFor } from '../test/helpers/redis.js';
 import { ROOT } from './context.js';
 import { start, type Child } from './proc.js';
 
@@ -144,17 +143,7 @@ export async function startRedisServer(runDir: string, name: string): Promise<Re
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     const child = start(name, 'redis-server', args, { logFile: path.join(dir, 'redis.log') });
     const url = `redis://127.0.0.1:${port}`;
-    await waitFor(async () => {
-      if (child.exited()) return true;
-      const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      c.on('error', () => undefined);
-      try {
-        await c.connect();
-        return (await c.ping()) === 'PONG';
-      } finally {
-        c.disconnect();
-      }
-    }, 10_000, `${name} on ${port}`).catch(async (err: unknown) => {
+    await waitFor(async () => child.exited() || (await redisAnswers(port)), 10_000, `${name} on ${port}`).catch(async (err: unknown) => {
       await child.stop(500);
       throw err;
     });

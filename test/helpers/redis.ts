@@ -41,16 +41,7 @@ export async function startRedis(opts: { persist?: boolean } = {}): Promise<Test
     proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...aof, '--dir', dir], {
       stdio: 'ignore',
     });
-    await waitFor(async () => {
-      const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      c.on('error', () => undefined);
-      try {
-        await c.connect();
-        return (await c.ping()) === 'PONG';
-      } finally {
-        c.disconnect();
-      }
-    }, 10_000);
+    await waitFor(() => redisAnswers(port), 10_000);
   };
   const kill = async (): Promise<void> => {
     const p = proc;
@@ -90,5 +81,17 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** True when a redis-server answers PING on this loopback port (one short-lived connection, no retries). */
+export async function redisAnswers(port: number): Promise<boolean> {
+  const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    return (await c.ping()) === 'PONG';
+  } finally {
+    c.disconnect();
   }
 }
