@@ -101,6 +101,11 @@ function uploadSection(u: UploadResult): string {
     ['SHA-256 of the file read back (page cache)', `${fixed(u.sha256FileMBps, 0)} MB/s`],
     ['disk: sequential write + fsync', `${fixed(u.diskWriteMBps, 0)} MB/s`],
     [`upload ${u.bytes / 1024 ** 3} GiB to ${u.upload.node} (a home), R=2`, `${fixed(u.upload.MBps, 0)} MB/s (${fixed(u.upload.seconds, 2)} s), ${fixed(u.uploadVsSha, 2)}x SHA-256`],
+    // All three nodes share this machine's one disk: R fsynced copies cannot be written faster than disk speed / R.
+    [
+      'the same upload against this disk: R=2 fsynced copies on one disk, at most disk speed / 2',
+      `${fixed(u.upload.MBps / (u.diskWriteMBps / 2), 2)}x of ${fixed(u.diskWriteMBps / 2, 0)} MB/s`,
+    ],
     ...u.downloads.map((d) => [
       `download from ${d.node} (${d.home ? 'home' : 'non-home'}, X-Cache ${d.xCache ?? '?'})`,
       `${fixed(d.MBps, 0)} MB/s (${fixed(d.seconds, 2)} s)${d.verified ? ', bytes verified' : ', **WRONG BYTES**'}`,
