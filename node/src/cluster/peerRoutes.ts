@@ -1,6 +1,7 @@
 // Routes for cluster peers only (blob transfer, repair, invalidation acks), behind X-Cluster-Secret. Not for the
 // ingress: without the secret every one of them answers 403 peer_forbidden.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { apiError } from '../errors.js';
@@ -62,7 +63,8 @@ export function peerRouter(deps: {
         deps.cache?.touch(s);
         res.writeHead(200, { 'Content-Length': String(size), 'Content-Type': 'application/octet-stream' });
         if (req.method === 'HEAD') return res.end();
-        deps.blobs.openRead(s).on('error', () => res.destroy()).pipe(res);
+        // pipeline, not pipe: a peer that goes away must close the file too
+        pipeline(deps.blobs.openRead(s), res).catch(() => res.destroy());
       })
       .catch(next);
   });

@@ -1,0 +1,47 @@
+// Read streams share a memory budget: the first 32 open streams read 256 KiB at a time, the rest 64 KiB, and a
+// closed stream (finished or abandoned) gives its place back. Real files in a real BlobStore.
+import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobStore, readChunkFor } from '../../node/src/storage/blobStore.js';
+
+let dir: string;
+let store: BlobStore;
+let sha: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-chunks-'));
+  store = new BlobStore(dir);
+  await store.init();
+  sha = (await store.ingest(Readable.from([Buffer.alloc(1024 * 1024, 7)]), { maxBytes: 2 * 1024 * 1024 })).sha256;
+});
+afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
+
+describe('read chunk sizes', () => {
+  it('big chunks for the first 32 open streams, small ones beyond', () => {
+    expect(readChunkFor(0)).toBe(256 * 1024);
+    expect(readChunkFor(31)).toBe(256 * 1024);
+    expect(readChunkFor(32)).toBe(64 * 1024);
+    expect(readChunkFor(1000)).toBe(64 * 1024);
+  });
+
+  it('a stream gives its place back when it closes, whether read to the end or abandoned', async () => {
+    const streams = Array.from({ length: 36 }, () => store.openRead(sha));
+    expect(streams.map((s) => s.readableHighWaterMark)).toEqual([...Array(32).fill(256 * 1024), ...Array(4).fill(64 * 1024)]);
+    // half read to the end, half abandoned mid-way
+    await Promise.all(
+      streams.map(async (s, i) => {
+        const closed = once(s, 'close');
+        if (i % 2 === 0) s.resume();
+        else s.destroy();
+        await closed;
+      }),
+    );
+    const next = store.openRead(sha);
+    expect(next.readableHighWaterMark).toBe(256 * 1024);
+    next.destroy();
+  });
+});
