@@ -77,12 +77,13 @@ export interface AccessLog {
   write(fields: string): void;
 }
 
+/** For a logger from createLogger: its level and bindings, and the process's one destination. */
 export function accessLog(log: Logger): AccessLog {
-  const stream = (log as unknown as Record<symbol, { write(s: string): unknown }>)[pino.symbols.streamSym];
+  const sink = destination();
   const bindings = JSON.stringify(log.bindings()).slice(1, -1);
   const prefix = bindings === '' ? '' : `${bindings},`;
   return {
-    enabled: () => stream !== undefined && log.isLevelEnabled('info'),
-    write: (fields) => void stream?.write(`{"level":"info","time":"${isoNow()}",${prefix}${fields}}\n`),
+    enabled: () => log.isLevelEnabled('info'),
+    write: (fields) => sink.write(`{"level":"info","time":"${isoNow()}",${prefix}${fields}}\n`),
   };
 }

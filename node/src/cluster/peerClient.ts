@@ -1,6 +1,6 @@
 // HTTP to peers: every request carries the cluster secret; a peer that does not answer with headers within
 // PEER_TIMEOUT_MS is treated as failed (the body may then take as long as it needs). Blob pushes are the exception:
-// their answer comes only after the whole body is stored, so they are timed on progress instead (pushTimeouts).
+// their answer comes only after the whole body is stored, so they are timed on progress instead (pushAnswerMs).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -12,9 +12,9 @@ import type { Membership } from './membership.js';
 const FSYNC_FLOOR_BYTES_PER_MS = 16_000;
 const PUSH_CHUNK_BYTES = 1024 * 1024;
 
-/** Pure: how long a push may go silent while sending, and how long to wait for the answer once the body is sent. */
-export function pushTimeouts(size: number, timeoutMs: number): { idleMs: number; answerMs: number } {
-  return { idleMs: timeoutMs, answerMs: timeoutMs + Math.ceil(size / FSYNC_FLOOR_BYTES_PER_MS) };
+/** Pure: how long to wait for a push's answer once its body is sent (while sending, PEER_TIMEOUT_MS of silence). */
+export function pushAnswerMs(size: number, timeoutMs: number): number {
+  return timeoutMs + Math.ceil(size / FSYNC_FLOOR_BYTES_PER_MS);
 }
 
 export const SECRET_HEADER = 'x-cluster-secret';
@@ -50,7 +50,6 @@ export class PeerClient {
     const base = this.membership.url(id);
     if (!base) throw new Error(`peer ${id} is not a member`);
     const { size } = await stat(file);
-    const { idleMs, answerMs } = pushTimeouts(size, this.timeoutMs);
     const req = http.request(new URL(`/internal/blobs/${sha256}`, base), {
       method: 'PUT',
       headers: { [SECRET_HEADER]: this.secret, 'content-type': 'application/octet-stream', 'content-length': size },
@@ -64,12 +63,12 @@ export class PeerClient {
       req.once('error', reject);
     });
     answered.catch(() => undefined); // observed below; a failed send must not leave it unhandled
-    let timeout = idleMs;
+    let timeout = this.timeoutMs;
     // The socket's idle timer: any byte moving either way resets it.
-    req.setTimeout(idleMs, () => req.destroy(new Error(`peer ${id} made no progress for ${timeout} ms`)));
+    req.setTimeout(timeout, () => req.destroy(new Error(`peer ${id} made no progress for ${timeout} ms`)));
     await pipeline(createReadStream(file, { highWaterMark: PUSH_CHUNK_BYTES }), req);
-    timeout = answerMs;
-    req.setTimeout(answerMs);
+    timeout = pushAnswerMs(size, this.timeoutMs);
+    req.setTimeout(timeout);
     const status = await answered;
     if (status !== 201 && status !== 200) throw new Error(`peer ${id} refused blob ${sha256}: ${status}`);
   }
