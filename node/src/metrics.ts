@@ -205,6 +205,43 @@ export function createMetrics(nodeId: string) {
       help: 'Connected /events subscribers',
       registers: r,
     }),
+    sseBufferedBytes: new Gauge({
+      name: 'kubecdn_sse_buffered_bytes',
+      help: 'Bytes of event data written to /events subscribers and not yet taken by their sockets (bounded per client and in total)',
+      registers: r,
+    }),
+    sseDropped: new Counter({
+      name: 'kubecdn_sse_dropped_total',
+      help: '/events subscribers disconnected because they did not keep up (they resume from their last id)',
+      registers: r,
+    }),
+    // Integrity
+    integrityFailures: new Counter({
+      name: 'kubecdn_integrity_failures_total',
+      help: 'Local blobs found corrupt (wrong size or digest), by where it was found (read, scrub, peer)',
+      labelNames: ['where'] as const,
+      registers: r,
+    }),
+    blobsHealed: new Counter({
+      name: 'kubecdn_blobs_healed_total',
+      help: 'Quarantined blobs replaced by a verified copy from a healthy replica',
+      registers: r,
+    }),
+    scrubbedBlobs: new Counter({
+      name: 'kubecdn_scrub_blobs_total',
+      help: 'Local blobs read and verified by the background scrub',
+      registers: r,
+    }),
+    scrubbedBytes: new Counter({
+      name: 'kubecdn_scrub_bytes_total',
+      help: 'Bytes read and verified by the background scrub (rate-limited by SCRUB_BYTES_PER_SEC)',
+      registers: r,
+    }),
+    diskHealthy: new Gauge({
+      name: 'kubecdn_disk_writable',
+      help: '1 while DATA_DIR accepts writes (the readiness probe’s last answer)',
+      registers: r,
+    }),
     redisUp: new Gauge({
       name: 'kubecdn_redis_up',
       help: '1 while the Redis command connection is ready',
