@@ -13,6 +13,8 @@ import type { MetadataStore } from './metadata/store.js';
 import type { Writer } from './metadata/writer.js';
 import type { Metrics } from './metrics.js';
 import type { BlobStore } from './storage/blobStore.js';
+import type { Integrity } from './storage/integrity.js';
+import type { BlobSource } from './http/sendBlob.js';
 import type { HotCache } from './storage/hotCache.js';
 
 export interface Deps {
@@ -25,6 +27,9 @@ export interface Deps {
   /** the lock API's leases (the same keys LOCK_MODE=redis writes take) */
   readonly leases: RedisLeaseLock;
   readonly blobs: BlobStore;
+  readonly integrity: Integrity;
+  /** blob bytes from the hot cache, disk or peers, verified on the way out (the read path and the compat routes) */
+  readonly source: BlobSource;
   readonly hot: HotCache;
   /** accounting of non-home blobs (evictable), bounded by CACHE_MAX_BYTES */
   readonly cache: BlobCache;

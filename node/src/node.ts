@@ -22,6 +22,7 @@ import { createMetrics } from './metrics.js';
 import { BlobStore } from './storage/blobStore.js';
 import { collectGarbage } from './storage/gc.js';
 import { HotCache } from './storage/hotCache.js';
+import { Integrity, type HealFrom } from './storage/integrity.js';
 
 export interface FileNode {
   readonly deps: Deps;
@@ -77,8 +78,11 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   });
   const hot = new HotCache(cfg.hotCacheMaxBytes, cfg.hotCacheMaxObjectBytes);
   const cache = new BlobCache(cfg.cacheMaxBytes, blobs, metrics);
+  const healFrom = (): HealFrom | undefined => cluster && ((sha256, size) => cluster!.fetcher.fetch(sha256, size));
+  const integrity = new Integrity(blobs, metrics, log.child({ component: 'integrity' }), healFrom, (sha) => store.contentSize(sha));
+  const source = { blobs, hot, cache, integrity, metrics, fetcher: () => cluster?.fetcher };
   const raLock = (): RicartAgrawalaLock | undefined => ra;
-  const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, hot, cache, heads, subscriber, hub, cluster: undefined, ra: raLock };
+  const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, integrity, source, hot, cache, heads, subscriber, hub, cluster: undefined, ra: raLock };
   const server = createServer(deps);
 
   const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
@@ -103,7 +107,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       }
       const secret = cfg.clusterSecret;
       if (secret !== undefined) {
-        cluster = new Cluster({ ...cfg, clusterSecret: secret }, cfg.advertiseUrl ?? node.url, redis, { blobs, store, heads, cache, metrics, log });
+        cluster = new Cluster({ ...cfg, clusterSecret: secret }, cfg.advertiseUrl ?? node.url, redis, { blobs, integrity, store, heads, cache, metrics, log });
         deps.cluster = cluster;
         heads.setTrust(() => cluster?.trusted() ?? false);
         if (cfg.lockMode === 'ricart-agrawala') {

@@ -11,12 +11,13 @@ import { BlobStore, readChunkFor } from '../../node/src/storage/blobStore.js';
 let dir: string;
 let store: BlobStore;
 let sha: string;
+const SIZE = 1024 * 1024;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-chunks-'));
   store = new BlobStore(dir);
   await store.init();
-  sha = (await store.ingest(Readable.from([Buffer.alloc(1024 * 1024, 7)]), { maxBytes: 2 * 1024 * 1024 })).sha256;
+  sha = (await store.ingest(Readable.from([Buffer.alloc(SIZE, 7)]), { maxBytes: 2 * 1024 * 1024 })).sha256;
 });
 afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
 
@@ -29,7 +30,8 @@ describe('read chunk sizes', () => {
   });
 
   it('a stream gives its place back when it closes, whether read to the end or abandoned', async () => {
-    const streams = Array.from({ length: 36 }, () => store.openRead(sha));
+    const streams: Awaited<ReturnType<BlobStore['openChecked']>>['stream'][] = [];
+    for (let i = 0; i < 36; i++) streams.push((await store.openChecked(sha, SIZE)).stream);
     expect(streams.map((s) => s.readableHighWaterMark)).toEqual([...Array(32).fill(256 * 1024), ...Array(4).fill(64 * 1024)]);
     // half read to the end, half abandoned mid-way
     await Promise.all(
@@ -40,7 +42,7 @@ describe('read chunk sizes', () => {
         await closed;
       }),
     );
-    const next = store.openRead(sha);
+    const { stream: next } = await store.openChecked(sha, SIZE);
     expect(next.readableHighWaterMark).toBe(256 * 1024);
     next.destroy();
   });

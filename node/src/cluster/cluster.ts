@@ -7,6 +7,7 @@ import type { HeadCache } from '../metadata/headCache.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Metrics } from '../metrics.js';
 import type { BlobStore } from '../storage/blobStore.js';
+import type { Integrity } from '../storage/integrity.js';
 import { BlobCache } from './blobCache.js';
 import { Coherence } from './coherence.js';
 import { PeerFetcher } from './fetcher.js';
@@ -35,12 +36,20 @@ export class Cluster {
     private readonly cfg: Config & { clusterSecret: string },
     url: string,
     redis: Redis,
-    private readonly parts: { blobs: BlobStore; store: MetadataStore; heads: HeadCache; cache: BlobCache; metrics: Metrics; log: Logger },
+    private readonly parts: {
+      blobs: BlobStore;
+      integrity: Integrity;
+      store: MetadataStore;
+      heads: HeadCache;
+      cache: BlobCache;
+      metrics: Metrics;
+      log: Logger;
+    },
   ) {
-    const { blobs, store, cache, metrics, log } = parts;
+    const { blobs, integrity, store, cache, metrics, log } = parts;
     this.membership = new Membership(redis, { id: cfg.nodeId, url }, { heartbeatMs: cfg.heartbeatMs, ttlMs: cfg.memberTtlMs }, log.child({ component: 'membership' }));
     this.peers = new PeerClient(this.membership, cfg.clusterSecret, cfg.peerTimeoutMs);
-    const common = { membership: this.membership, peers: this.peers, blobs, cache, metrics, replication: cfg.replicationFactor };
+    const common = { membership: this.membership, peers: this.peers, blobs, integrity, cache, metrics, replication: cfg.replicationFactor };
     this.fetcher = new PeerFetcher({ ...common, log: log.child({ component: 'fetch' }) });
     this.replicator = new Replicator({ ...common, log: log.child({ component: 'replicate' }) });
     this.repairer = new Repairer({ ...common, store, log: log.child({ component: 'repair' }) });

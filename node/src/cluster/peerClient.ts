@@ -3,8 +3,9 @@
 // their answer comes only after the whole body is stored, so they are timed on progress instead (pushAnswerMs).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { verifying } from '../storage/verify.js';
 import type { Membership } from './membership.js';
 
 // The peer answers a push after fsyncing it; that silence is allowed to grow with the size, at an assumed floor of
@@ -18,6 +19,8 @@ export function pushAnswerMs(size: number, timeoutMs: number): number {
 }
 
 export const SECRET_HEADER = 'x-cluster-secret';
+/** The size the asking node has on record: a peer whose copy differs refuses it (404) and quarantines it. */
+export const EXPECTED_SIZE_HEADER = 'x-expected-size';
 
 export class PeerClient {
   constructor(
@@ -66,29 +69,42 @@ export class PeerClient {
     let timeout = this.timeoutMs;
     // The socket's idle timer: any byte moving either way resets it.
     req.setTimeout(timeout, () => req.destroy(new Error(`peer ${id} made no progress for ${timeout} ms`)));
-    await pipeline(createReadStream(file, { highWaterMark: PUSH_CHUNK_BYTES }), req);
+    // Verified on the way out (the last chunk held back): a rotten local copy never reaches a peer complete, and the
+    // IntegrityError tells the caller to quarantine it.
+    await pipeline(createReadStream(file, { highWaterMark: PUSH_CHUNK_BYTES }), verifying(sha256, size), req);
     timeout = pushAnswerMs(size, this.timeoutMs);
     req.setTimeout(timeout);
     const status = await answered;
     if (status !== 201 && status !== 200) throw new Error(`peer ${id} refused blob ${sha256}: ${status}`);
   }
 
-  async hasBlob(id: string, sha256: string): Promise<boolean> {
-    const res = await this.request(id, `/internal/blobs/${sha256}`, { method: 'HEAD' });
+  async hasBlob(id: string, sha256: string, size: number): Promise<boolean> {
+    const res = await this.request(id, `/internal/blobs/${sha256}`, { method: 'HEAD', headers: { [EXPECTED_SIZE_HEADER]: String(size) } });
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     throw new Error(`peer ${id} answered ${res.status}`);
   }
 
-  /** The blob's bytes from a peer, or undefined when it has none. */
-  async fetchBlob(id: string, sha256: string): Promise<ReadableStream<Uint8Array> | undefined> {
-    const res = await this.request(id, `/internal/blobs/${sha256}`);
-    if (res.status === 404) {
-      await res.body?.cancel();
-      return undefined;
-    }
-    if (res.status !== 200 || !res.body) throw new Error(`peer ${id} answered ${res.status}`);
-    return res.body;
+  /**
+   * The blob's bytes from a peer, or undefined when it has none. node:http with the socket's idle timer: a peer
+   * that sends nothing for PEER_TIMEOUT_MS — before the headers or mid-body — fails the transfer, so the caller
+   * fails over to the next home instead of hanging. `size`, when known, lets the peer refuse a copy of the wrong size.
+   */
+  async fetchBlob(id: string, sha256: string, size?: number): Promise<IncomingMessage | undefined> {
+    const base = this.membership.url(id);
+    if (!base) throw new Error(`peer ${id} is not a member`);
+    const headers: Record<string, string> = { [SECRET_HEADER]: this.secret };
+    if (size !== undefined) headers[EXPECTED_SIZE_HEADER] = String(size);
+    const req = http.get(new URL(`/internal/blobs/${sha256}`, base), { headers });
+    req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`peer ${id} made no progress for ${this.timeoutMs} ms`)));
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      req.once('response', resolve);
+      req.once('error', reject);
+    });
+    if (res.statusCode === 200) return res;
+    res.resume();
+    if (res.statusCode === 404) return undefined;
+    throw new Error(`peer ${id} answered ${res.statusCode}`);
   }
 
   /** A Ricart-Agrawala REQUEST or REPLY (delivery is acknowledged with 204; the REPLY itself is a message). */

@@ -6,24 +6,29 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod';
 import { apiError } from '../errors.js';
 import type { HeadCache } from '../metadata/headCache.js';
-import { DIGEST_RE, type BlobStore } from '../storage/blobStore.js';
+import { DIGEST_RE, isNotFound, type BlobStore } from '../storage/blobStore.js';
+import type { Integrity } from '../storage/integrity.js';
+import { isIntegrityError, verifying } from '../storage/verify.js';
 import type { RicartAgrawalaLock } from '../locks/ricartAgrawala.js';
 import type { BlobCache } from './blobCache.js';
-import { SECRET_HEADER } from './peerClient.js';
+import { EXPECTED_SIZE_HEADER, SECRET_HEADER } from './peerClient.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 const invalidateBody = z.object({ names: z.array(z.string()).max(1000) });
 const raBody = z.object({ name: z.string().min(1).max(4096), ts: z.number().int().min(0), from: z.string().min(1).max(63) });
 
-export function peerRouter(deps: {
-  secret: string | undefined;
-  blobs: BlobStore;
-  cache: BlobCache | undefined;
-  heads: HeadCache;
-  maxUploadBytes: number;
+export interface PeerRouteDeps {
+  readonly secret: string | undefined;
+  readonly blobs: BlobStore;
+  readonly integrity: Integrity;
+  readonly cache: BlobCache | undefined;
+  readonly heads: HeadCache;
+  readonly maxUploadBytes: number;
   /** the Ricart-Agrawala lock, when LOCK_MODE=ricart-agrawala */
-  ra: () => RicartAgrawalaLock | undefined;
-}): Router {
+  readonly ra: () => RicartAgrawalaLock | undefined;
+}
+
+export function peerRouter(deps: PeerRouteDeps): Router {
   const router = express.Router();
   const want = deps.secret === undefined ? undefined : digest(deps.secret);
   const requireSecret = (req: Request, res: Response, next: NextFunction): void => {
@@ -33,6 +38,12 @@ export function peerRouter(deps: {
       return next(apiError('peer_forbidden'));
     }
     next();
+  };
+  const expectedSize = (req: Request): number | undefined => {
+    const v = req.headers[EXPECTED_SIZE_HEADER];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !/^\d{1,15}$/.test(v)) throw apiError('invalid_header', `${EXPECTED_SIZE_HEADER} must be a byte count.`);
+    return Number(v);
   };
   const sha = (req: Request): string => {
     const s = String(req.params.sha);
@@ -54,19 +65,18 @@ export function peerRouter(deps: {
       .catch(next);
   });
 
+  // A blob for a peer (a miss there, a repair probe with HEAD): size-checked before the headers, digest-checked as it
+  // streams (the last chunk held back), so a rotten copy is refused (404: the peer tries the next home) or cut,
+  // never handed over whole; either way it is quarantined here and healed from a replica.
   router.get('/internal/blobs/:sha', (req, res, next) => {
     const s = sha(req);
-    deps.blobs
-      .size(s)
-      .then((size) => {
-        if (size === undefined) return next(apiError('blob_not_found'));
-        deps.cache?.touch(s);
-        res.writeHead(200, { 'Content-Length': String(size), 'Content-Type': 'application/octet-stream' });
-        if (req.method === 'HEAD') return res.end();
-        // pipeline, not pipe: a peer that goes away must close the file too
-        pipeline(deps.blobs.openRead(s), res).catch(() => res.destroy());
-      })
-      .catch(next);
+    const size = expectedSize(req);
+    serveToPeer(deps, s, size, req.method === 'HEAD', res).catch((err: unknown) => {
+      if (isNotFound(err)) return next(apiError('blob_not_found'));
+      if (!isIntegrityError(err)) return next(err);
+      void deps.integrity.corruptAndHeal(err, 'peer', size);
+      next(apiError('blob_not_found', 'The copy on this node failed its integrity check.'));
+    });
   });
 
   router.post('/internal/ra/:type', express.json({ limit: '16kb' }), (req, res, next) => {
@@ -88,4 +98,31 @@ export function peerRouter(deps: {
   });
 
   return router;
+}
+
+// HEAD verifies blobs up to this size inline (~10 ms); bigger ones are left to the scrub unless already verified.
+const HEAD_VERIFY_MAX_BYTES = 16 * 1024 * 1024;
+
+async function serveToPeer(deps: PeerRouteDeps, s: string, size: number | undefined, head: boolean, res: Response): Promise<void> {
+  const want = size ?? (await deps.blobs.size(s));
+  if (want === undefined) throw Object.assign(new Error('no copy'), { code: 'ENOENT' });
+  const { stream, stat } = await deps.blobs.openChecked(s, want);
+  if (head) {
+    stream.destroy();
+    if (want <= HEAD_VERIFY_MAX_BYTES && !deps.blobs.verifiedSince(s, stat)) {
+      const bad = await deps.blobs.verifyFile(s);
+      if (bad) throw bad;
+    }
+    res.writeHead(200, { 'Content-Length': String(want), 'Content-Type': 'application/octet-stream' }).end();
+    return;
+  }
+  deps.cache?.touch(s);
+  res.writeHead(200, { 'Content-Length': String(want), 'Content-Type': 'application/octet-stream' });
+  try {
+    // pipeline, not pipe: a peer that goes away must close the file too
+    await pipeline(stream, verifying(s, want), res);
+  } catch (err) {
+    res.destroy();
+    if (isIntegrityError(err)) void deps.integrity.corruptAndHeal(err, 'peer', want);
+  }
 }

@@ -5,6 +5,7 @@
 import type { MetadataStore } from '../metadata/store.js';
 import type { ClusterParts } from './parts.js';
 import { homes } from './placement.js';
+import { isIntegrityError } from '../storage/verify.js';
 
 export interface PassResult {
   checked: number;
@@ -71,11 +72,18 @@ export class Repairer {
       for (const h of hs) {
         if (h === self) continue;
         try {
-          if (await peers.hasBlob(h, blob.sha256)) continue;
+          // the peer checks its copy's size (and digest, when small) and answers 404 for a bad one
+          if (await peers.hasBlob(h, blob.sha256, blob.size)) continue;
           await peers.pushBlob(h, blob.sha256, blobs.pathOf(blob.sha256));
           metrics.replicaPushes.inc({ reason });
           result.pushed++;
         } catch (err) {
+          if (isIntegrityError(err)) {
+            // our own copy is the bad one: quarantine it and take a good one from another home
+            void this.deps.integrity.corruptAndHeal(err, 'scrub');
+            result.failed++;
+            break;
+          }
           result.failed++;
           complete = false;
           this.deps.log.warn({ peer: h, sha256: blob.sha256, err: (err as Error).message }, `${reason}: push failed`);

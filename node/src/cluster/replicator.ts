@@ -4,6 +4,7 @@
 import { apiError } from '../errors.js';
 import type { ClusterParts } from './parts.js';
 import { rank } from './placement.js';
+import { isIntegrityError } from '../storage/verify.js';
 
 export class Replicator {
   constructor(
@@ -30,7 +31,11 @@ export class Replicator {
         if (r.status === 'fulfilled') {
           holders.push(batch[i]!);
           metrics.replicaPushes.inc({ reason: 'write' });
-        } else this.deps.log.warn({ peer: batch[i], sha256, err: String(r.reason) }, 'replica push failed');
+        } else {
+          this.deps.log.warn({ peer: batch[i], sha256, err: String(r.reason) }, 'replica push failed');
+          // the local copy (just uploaded and verified) rotted already: quarantine it; the write fails below
+          if (isIntegrityError(r.reason)) void this.deps.integrity.corrupt(r.reason, 'peer');
+        }
       });
     }
     // Out of other candidates: our own upload copy counts, pinned until repair moves it to a proper home.

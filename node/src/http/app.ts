@@ -33,6 +33,7 @@ export function createExpressApp(deps: Deps): express.Express {
     peerRouter({
       secret: deps.cfg.clusterSecret,
       blobs: deps.blobs,
+      integrity: deps.integrity,
       cache: deps.cache,
       heads: deps.heads,
       maxUploadBytes: deps.cfg.maxUploadBytes,
@@ -61,11 +62,9 @@ export function createServer(deps: Deps): http.Server {
     store: deps.store,
     heads: deps.heads,
     hot: deps.hot,
-    blobs: deps.blobs,
     metrics: deps.metrics,
     cacheControlLatest: deps.cfg.cacheControlLatest,
-    cache: deps.cache,
-    fetcher: () => deps.cluster?.fetcher,
+    source: deps.source,
     redisReady: () => deps.redis.status === 'ready',
     observer,
   });

@@ -12,6 +12,7 @@ import { requireToken } from './auth.js';
 import { runChain } from './filesRoutes.js';
 import { contentTypeFor, DEFAULT_TYPE } from './httpRules.js';
 import { parseVersion } from './readPath.js';
+import { smallBytes } from './sendBlob.js';
 
 const DUPLICATE = 'Duplicate file detected. Not written.';
 
@@ -128,7 +129,8 @@ async function readText(deps: Deps, record: VersionRecord, maxBytes: number): Pr
     throw apiError('payload_too_large', `The content is over ${maxBytes} bytes; use GET /files/{name}?version=N.`);
   }
   if (record.size === 0 || record.sha256 === null) return '';
-  return (deps.hot.get(record.sha256) ?? (await deps.blobs.readSmall(record.sha256))).toString('utf8');
+  // verified, and fetched from a home when this node has no copy (a cluster): the same bytes GET /files serves
+  return (await smallBytes(deps.source, { sha256: record.sha256, size: record.size })).toString('utf8');
 }
 
 /**

@@ -3,11 +3,8 @@
 // Buffer from the hot cache or a file stream. The commonest request of all — a whole file whose head and bytes are
 // both in memory — is answered synchronously (`hotHit`): no promise, no listener, headers as a prebuilt list.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { apiError } from '../errors.js';
-import type { BlobCache } from '../cluster/blobCache.js';
-import type { PeerFetcher } from '../cluster/fetcher.js';
 import type { HeadCache, HeadEntry } from '../metadata/headCache.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { VersionRecord } from '../metadata/types.js';
@@ -15,31 +12,22 @@ import { etagOf } from '../metadata/versionRules.js';
 import type { Metrics } from '../metrics.js';
 import type { RequestObserver } from './observe.js';
 import { nameFromPath } from '../names.js';
-import { DIGEST_RE, isNotFound, type BlobStore } from '../storage/blobStore.js';
+import { DIGEST_RE, isNotFound } from '../storage/blobStore.js';
 import type { HotCache } from '../storage/hotCache.js';
 import { classify, DEFAULT_TYPE, noneMatch, notModifiedSince, parseRange, rangeStillValid } from './httpRules.js';
 import { sendError, withDependencyState } from './respond.js';
+import { sendBody, type BlobSource } from './sendBlob.js';
 
 export interface ReadPathDeps {
   readonly store: MetadataStore;
   readonly heads: HeadCache;
   readonly hot: HotCache;
-  readonly blobs: BlobStore;
   readonly metrics: Metrics;
   readonly cacheControlLatest: string;
-  /** recency of non-home blobs read from disk */
-  readonly cache: BlobCache;
-  /** the cluster's peer fetcher, once there is one: a blob missing here is fetched from its homes */
-  readonly fetcher: () => PeerFetcher | undefined;
+  /** where the bytes come from (hot cache, disk, peers), checked on the way out */
+  readonly source: BlobSource;
   readonly redisReady: () => boolean;
   readonly observer: RequestObserver;
-}
-
-interface Body {
-  readonly status: number;
-  readonly start: number;
-  readonly end: number;
-  readonly headers: Record<string, string>;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -95,9 +83,9 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
     if (!DIGEST_RE.test(digest)) throw apiError('invalid_digest');
     let size = knownBlobs.get(digest);
     if (size === undefined) {
-      if (!(await deps.store.contentKnown(digest))) throw apiError('blob_not_found');
-      size = await deps.blobs.size(digest);
-      if (size === undefined) throw apiError('blob_unavailable');
+      // the committed size, never the size of whatever file is on disk (which is checked against it)
+      size = await deps.store.contentSize(digest);
+      if (size === undefined) throw apiError('blob_not_found');
       knownBlobs.set(digest, size);
     }
     return {
@@ -185,75 +173,7 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
       return;
     }
     deps.metrics.bytesServed.inc(end - start + 1);
-    const body: Body = { start, end, status, headers: out };
-    const hot = deps.hot.get(t.sha256);
-    if (hot) {
-      deps.metrics.cacheHits.inc();
-      deps.metrics.hotCacheHits.inc();
-      res.writeHead(status, out);
-      res.end(status === 206 ? hot.subarray(start, end + 1) : hot);
-      return;
-    }
-    try {
-      await sendLocal(res, t, body);
-      deps.metrics.cacheHits.inc();
-      deps.cache.touch(t.sha256);
-    } catch (err) {
-      const fetcher = deps.fetcher();
-      if (!isNotFound(err) || fetcher === undefined) throw err;
-      await sendMiss(req, res, t, body, fetcher);
-    }
-  }
-
-  /** From this node's disk (throws ENOENT before anything is written when there is no local copy). */
-  async function sendLocal(res: ServerResponse, t: Target, b: Body): Promise<void> {
-    if (deps.hot.admits(t.size)) {
-      const buf = await loadHot(t.sha256);
-      res.writeHead(b.status, b.headers);
-      res.end(b.status === 206 ? buf.subarray(b.start, b.end + 1) : buf);
-      return;
-    }
-    await streamBlob(res, t.sha256, b);
-  }
-
-  /** Not here: fetch from a home. A plain GET that starts the transfer is fed as the bytes arrive. */
-  async function sendMiss(req: IncomingMessage, res: ServerResponse, t: Target, b: Body, fetcher: PeerFetcher): Promise<void> {
-    deps.metrics.cacheMisses.inc();
-    const headers = { ...b.headers, 'X-Cache': 'MISS' };
-    if (b.status === 200 && !fetcher.busy(t.sha256)) {
-      res.writeHead(200, headers);
-      await fetcher.fetch(t.sha256, t.size, res);
-      res.end();
-      return;
-    }
-    await fetcher.fetch(t.sha256, t.size);
-    await sendLocal(res, t, { ...b, headers });
-  }
-
-  async function loadHot(sha256: string): Promise<Buffer> {
-    const buf = await deps.blobs.readSmall(sha256);
-    deps.hot.set(sha256, buf);
-    deps.metrics.hotCacheBytes.set(deps.hot.bytes);
-    return buf;
-  }
-
-  async function streamBlob(
-    res: ServerResponse,
-    sha256: string,
-    { start, end, status, headers }: Body,
-  ): Promise<void> {
-    const stream = deps.blobs.openRead(sha256, start, end);
-    // Wait for the open so a missing blob is still a clean error response rather than a cut-off 200.
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-    });
-    res.writeHead(status, headers);
-    try {
-      await pipeline(stream, res);
-    } catch {
-      res.destroy(); // the client went away, or the disk failed mid-stream: nothing more can be said on this socket
-    }
+    await sendBody(deps.source, res, t, { start, end, status, headers: out });
   }
 
   return (req, res) => {

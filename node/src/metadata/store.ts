@@ -82,6 +82,12 @@ export class MetadataStore {
     return name && version ? { name, version: Number(version) } : undefined;
   }
 
+  /** The size of committed content (from the content index), or undefined when it was never committed. */
+  async contentSize(sha256: string): Promise<number | undefined> {
+    const size = await this.redis.hget(keys.content(sha256), 'size');
+    return size === null ? undefined : Number(size);
+  }
+
   async contentKnown(sha256: string): Promise<boolean> {
     return (await this.redis.exists(keys.content(sha256))) === 1;
   }

@@ -2,12 +2,14 @@
 // filesystem, so there is no path to traverse. Uploads are streamed: hashed while written to DATA_DIR/tmp, fsynced,
 // then hard-linked into place (link fails if the blob exists, which makes "store once" atomic without a lock).
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { createWriteStream, type ReadStream, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { LRUCache } from 'lru-cache';
 import { ApiError, apiError } from '../errors.js';
+import { checkDigest, IntegrityError } from './verify.js';
 
 export const DIGEST_RE = /^[0-9a-f]{64}$/;
 const WRITE_BUFFER_BYTES = 1024 * 1024;
@@ -18,6 +20,10 @@ const WRITE_BUFFER_BYTES = 1024 * 1024;
 const BIG_READ_CHUNK = 256 * 1024;
 const SMALL_READ_CHUNK = 64 * 1024;
 const BIG_READ_STREAMS = 32; // 8 MiB of big chunks in flight at most
+const QUARANTINE_KEEP = 100;
+const stamp = (file: string): number => Number(file.split('.')[1] ?? 0);
+// ctime cannot be set from user space: any write, truncate or utimes behind our back changes the fingerprint.
+const fingerprint = (st: Stats): string => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 
 /** Pure: the chunk size for a new read stream, given how many are open. */
 export const readChunkFor = (open: number): number => (open < BIG_READ_STREAMS ? BIG_READ_CHUNK : SMALL_READ_CHUNK);
@@ -45,13 +51,21 @@ export interface BlobStats {
 export class BlobStore {
   private readonly blobsDir: string;
   private readonly tmpDir: string;
+  private readonly quarantineDir: string;
   private readonly madeDirs = new Set<string>();
   private openReads = 0;
+  /** readers per blob (see hold) */
+  private readonly holds = new Map<string, number>();
+  /** removals waiting for the last reader: digest -> size */
+  private readonly doomed = new Map<string, number>();
+  /** blobs hashed whole and found sound, with the fingerprint of the file they were then (see verifyFile) */
+  private readonly verified = new LRUCache<string, string>({ max: 100_000 });
   readonly stats: BlobStats = { blobs: 0, bytes: 0 };
 
   constructor(dataDir: string) {
     this.blobsDir = path.join(dataDir, 'blobs');
     this.tmpDir = path.join(dataDir, 'tmp');
+    this.quarantineDir = path.join(dataDir, 'quarantine');
   }
 
   /** Creates the directories, removes uploads a crash left half-written, and counts what is stored. */
@@ -117,21 +131,41 @@ export class BlobStore {
     return { sha256, size, created };
   }
 
-  private async place(tmp: string, sha256: string): Promise<boolean> {
-    const final = this.pathOf(sha256);
-    const dir = path.dirname(final);
+  /** Links tmp to final; a fan-out directory removed behind our back (ENOENT) is made again, once. */
+  private async linkInto(tmp: string, final: string, dir: string): Promise<void> {
     if (!this.madeDirs.has(dir)) {
       await fs.mkdir(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
     try {
       await fs.link(tmp, final);
-      await fsyncDir(dir);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.madeDirs.delete(dir);
+      await fs.mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+      await fs.link(tmp, final);
+    }
+    await fsyncDir(dir);
+  }
+
+  private async place(tmp: string, sha256: string): Promise<boolean> {
+    const final = this.pathOf(sha256);
+    const dir = path.dirname(final);
+    this.doomed.delete(sha256); // written again: a removal deferred behind a reader no longer applies
+    try {
+      await this.linkInto(tmp, final, dir);
+      this.verified.set(sha256, fingerprint(await fs.stat(final))); // hashed on the way in
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // Same digest, same bytes. Refresh the mtime so garbage collection's grace period covers this upload,
-      // which is about to commit a version pointing at the blob.
+      // Same digest, same bytes — unless the copy on disk rotted: then this upload's verified bytes replace it.
+      if (await this.verifyFile(sha256)) {
+        await fs.rename(tmp, final);
+        await fsyncDir(dir);
+        return false;
+      }
+      // Refresh the mtime so garbage collection's grace period covers this upload, which is about to commit.
       const now = new Date();
       await fs.utimes(final, now, now);
       return false;
@@ -140,17 +174,115 @@ export class BlobStore {
     }
   }
 
-  /** A read stream over [start, end] (inclusive), or the whole blob. */
-  openRead(sha256: string, start?: number, end?: number): ReadStream {
-    const stream = createReadStream(this.pathOf(sha256), { start, end, highWaterMark: readChunkFor(this.openReads) });
+  /**
+   * Opens a blob for reading, checking its size against the recorded one before anything is sent (a truncated or
+   * appended copy is refused here, not discovered mid-response). The blob stays on disk until the stream closes,
+   * even if garbage collection or cache eviction removes it meanwhile. Throws ENOENT when there is no local copy.
+   */
+  async openChecked(sha256: string, size: number, start?: number, end?: number): Promise<{ stream: ReadStream; stat: Stats }> {
+    const fh = await fs.open(this.pathOf(sha256), 'r');
+    let stat: Stats;
+    try {
+      stat = await fh.stat();
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    if (stat.size !== size) {
+      await fh.close();
+      throw new IntegrityError(sha256, 'size', `expected ${size} bytes, found ${stat.size} on disk`);
+    }
+    const stream = fh.createReadStream({ start, end, highWaterMark: readChunkFor(this.openReads) });
     this.openReads++;
-    stream.once('close', () => this.openReads--);
-    return stream;
+    const release = this.hold(sha256);
+    stream.once('close', () => {
+      this.openReads--;
+      release();
+    });
+    return { stream, stat };
   }
 
-  /** Reads a small blob whole (the caller bounds the size: used for the hot cache and the compat routes). */
-  async readSmall(sha256: string): Promise<Buffer> {
-    return fs.readFile(this.pathOf(sha256));
+  /**
+   * Hashes a local blob whole (paced by `pace`, which is awaited after each chunk: the scrub's rate limit) and
+   * compares it with its name. Returns the problem, or undefined when it is sound (remembered until the file changes,
+   * so a Range request on a verified blob needs no second pass). Throws ENOENT when there is no copy.
+   */
+  async verifyFile(sha256: string, pace?: (bytes: number) => Promise<void>): Promise<IntegrityError | undefined> {
+    const fh = await fs.open(this.pathOf(sha256), 'r');
+    try {
+      const before = await fh.stat();
+      const hash = createHash('sha256');
+      let seen = 0;
+      for await (const chunk of fh.createReadStream({ highWaterMark: SMALL_READ_CHUNK, autoClose: false })) {
+        hash.update(chunk as Buffer);
+        seen += (chunk as Buffer).length;
+        await pace?.((chunk as Buffer).length);
+      }
+      const bad = checkDigest(sha256, before.size, seen, hash.digest('hex'));
+      if (!bad) this.verified.set(sha256, fingerprint(before));
+      return bad;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** True when the file is unchanged since it was last verified whole (inode, size, mtime and ctime). */
+  verifiedSince(sha256: string, stat: Stats): boolean {
+    return this.verified.get(sha256) === fingerprint(stat);
+  }
+
+  /** Reads a small blob whole and verifies it (the caller bounds the size: the hot cache and the compat routes). */
+  async readVerified(sha256: string, size: number): Promise<Buffer> {
+    const buf = await fs.readFile(this.pathOf(sha256));
+    const bad = checkDigest(sha256, size, buf.length, createHash('sha256').update(buf).digest('hex'));
+    if (bad) throw bad;
+    return buf;
+  }
+
+  /**
+   * Keeps a blob on disk while held: a removal asked for meanwhile (eviction, garbage collection) happens at the last
+   * release. Coalesced readers of a fetched blob hold it from before the transfer ends until they have it open.
+   */
+  hold(sha256: string): () => void {
+    this.holds.set(sha256, (this.holds.get(sha256) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.holds.get(sha256) ?? 1) - 1;
+      if (left > 0) return void this.holds.set(sha256, left);
+      this.holds.delete(sha256);
+      const size = this.doomed.get(sha256);
+      if (size !== undefined) void this.remove(sha256, size).catch(() => undefined);
+    };
+  }
+
+  /**
+   * Moves a corrupt copy out of the store (DATA_DIR/quarantine, the newest QUARANTINE_KEEP kept for inspection),
+   * so the next read fetches a healthy one. Returns false when it was gone already.
+   */
+  async quarantine(sha256: string): Promise<boolean> {
+    const from = this.pathOf(sha256);
+    const st = await statIfExists(from);
+    if (!st) return false;
+    await fs.mkdir(this.quarantineDir, { recursive: true });
+    try {
+      await fs.rename(from, path.join(this.quarantineDir, `${sha256}.${Date.now()}`));
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    this.stats.blobs -= 1;
+    this.stats.bytes -= st.size;
+    await this.trimQuarantine();
+    return true;
+  }
+
+  private async trimQuarantine(): Promise<void> {
+    const names = (await readDirSafe(this.quarantineDir)).sort((a, b) => stamp(a) - stamp(b));
+    for (const old of names.slice(0, Math.max(0, names.length - QUARANTINE_KEEP))) {
+      await fs.rm(path.join(this.quarantineDir, old), { force: true });
+    }
   }
 
   /** Every stored blob with its size and mtime. */
@@ -173,8 +305,13 @@ export class BlobStore {
     return dirs;
   }
 
-  /** Removes one blob (garbage collection only). */
+  /** Removes one blob (garbage collection, cache eviction); deferred while a reader holds it. */
   async remove(sha256: string, size: number): Promise<void> {
+    if (this.holds.has(sha256)) {
+      this.doomed.set(sha256, size);
+      return;
+    }
+    this.doomed.delete(sha256);
     try {
       await fs.unlink(this.pathOf(sha256));
       this.stats.blobs -= 1;
@@ -206,7 +343,7 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-async function statIfExists(file: string): Promise<{ size: number; mtimeMs: number } | undefined> {
+export async function statIfExists(file: string): Promise<Stats | undefined> {
   try {
     return await fs.stat(file);
   } catch (err) {
