@@ -52,6 +52,8 @@ const schema = z.object({
   REQUEST_TIMEOUT_MS: int(0, 30 * 60_000),
   IDLE_TIMEOUT_MS: int(100, 30_000),
   GC_INTERVAL_MS: int(0, 60 * 60_000),
+  SCRUB_BYTES_PER_SEC: int(0, 8 * MiB),
+  SCRUB_INTERVAL_MS: int(0, 60 * 60_000),
   GC_GRACE_MS: int(0, 60 * 60_000),
   SHUTDOWN_GRACE_MS: int(0, 10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -101,6 +103,9 @@ export interface Config {
   readonly idleTimeoutMs: number;
   readonly gcIntervalMs: number;
   readonly gcGraceMs: number;
+  /** the background scrub's read rate (0: off) and its rest between passes */
+  readonly scrubBytesPerSec: number;
+  readonly scrubIntervalMs: number;
   readonly shutdownGraceMs: number;
   readonly logLevel: string;
 }
@@ -164,6 +169,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idleTimeoutMs: e.IDLE_TIMEOUT_MS,
     gcIntervalMs: e.GC_INTERVAL_MS,
     gcGraceMs: e.GC_GRACE_MS,
+    scrubBytesPerSec: e.SCRUB_BYTES_PER_SEC,
+    scrubIntervalMs: e.SCRUB_INTERVAL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
   });

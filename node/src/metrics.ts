@@ -56,6 +56,11 @@ export function createMetrics(nodeId: string) {
       help: 'Number of blobs on this node’s disk',
       registers: r,
     }),
+    gcRuns: new Counter({
+      name: 'kubecdn_blob_gc_runs_total',
+      help: 'Garbage collection passes completed',
+      registers: r,
+    }),
     blobsCollected: new Counter({
       name: 'kubecdn_blob_gc_collected_total',
       help: 'Unreferenced blobs (uploads that never committed) removed by garbage collection',

@@ -22,6 +22,7 @@ import { createMetrics } from './metrics.js';
 import { BlobStore } from './storage/blobStore.js';
 import { collectGarbage } from './storage/gc.js';
 import { HotCache } from './storage/hotCache.js';
+import { Scrubber } from './storage/scrub.js';
 import { Integrity, type HealFrom } from './storage/integrity.js';
 
 export interface FileNode {
@@ -85,6 +86,10 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, integrity, source, hot, cache, heads, subscriber, hub, cluster: undefined, ra: raLock };
   const server = createServer(deps);
 
+  const scrubber = new Scrubber(blobs, integrity, metrics, log.child({ component: 'scrub' }), {
+    bytesPerSec: cfg.scrubBytesPerSec,
+    intervalMs: cfg.scrubIntervalMs,
+  });
   const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
   let gcTimer: NodeJS.Timeout | undefined;
 
@@ -118,11 +123,13 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       } else {
         log.warn('standalone: CLUSTER_SECRET is not set, so this node does not join a cluster');
       }
+      scrubber.start();
       log.info({ url: node.url, dataDir: cfg.dataDir, blobs: blobs.stats, cluster: cluster?.membership.ids() }, 'file node listening');
       return node.url;
     },
     async close() {
       if (gcTimer) clearInterval(gcTimer);
+      await scrubber.stop();
       await cluster?.handoff().catch((err: Error) => log.error({ err: err.message }, 'hand-off failed'));
       cluster?.stop();
       hub.close();

@@ -5,6 +5,8 @@
 //                                   v:<n> -> JSON VersionRecord of version n (delete markers included)
 //   kubecdn:files            zset   every name whose head is not a delete marker, score 0 (ordered by bytes: listing)
 //   kubecdn:content:<sha256> hash   name, version, size: the file version that first stored this content
+//   kubecdn:pending:<sha256> string a write of this content is between its upload and its commit (PX lease, renewed
+//                                   by the writer): garbage collection on every node leaves the blob alone meanwhile
 //   kubecdn:events           stream capped (MAXLEN ~ EVENTS_STREAM_MAXLEN) log of change events; backs /events resume
 //   file_notifications       pubsub the original mini-CDN channel: one JSON message per change
 //
@@ -23,6 +25,7 @@ export const keys = {
   file: (name: string): string => `${PREFIX}file:${name}`,
   files: `${PREFIX}files`,
   content: (sha256: string): string => `${PREFIX}content:${sha256}`,
+  pending: (sha256: string): string => `${PREFIX}pending:${sha256}`,
   events: `${PREFIX}events`,
   members: `${PREFIX}members`,
   memberUrls: `${PREFIX}members:urls`,

@@ -88,6 +88,16 @@ export class MetadataStore {
     return size === null ? undefined : Number(size);
   }
 
+  /** Marks content as about to be committed for `ttlMs` (renewed by the writer while it waits; see gc.ts). */
+  async markPending(sha256: string, ttlMs: number): Promise<void> {
+    await this.redis.set(keys.pending(sha256), '1', 'PX', ttlMs);
+  }
+
+  /** True when a version references the content, or a write of it is between upload and commit. */
+  async contentInUse(sha256: string): Promise<boolean> {
+    return (await this.redis.exists(keys.content(sha256), keys.pending(sha256))) > 0;
+  }
+
   async contentKnown(sha256: string): Promise<boolean> {
     return (await this.redis.exists(keys.content(sha256))) === 1;
   }

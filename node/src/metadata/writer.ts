@@ -9,6 +9,8 @@ import type { EventName, VersionRecord } from './types.js';
 import { decide, type DedupPolicy, type Intent } from './versionRules.js';
 
 const MAX_ATTEMPTS = 50;
+// The pending lease on a write's content, renewed every third of it: a crashed writer's lease lapses within this.
+const PENDING_LEASE_MS = 30_000;
 
 export type WriteOutcome =
   | { readonly kind: 'committed'; readonly record: VersionRecord; readonly event: EventName; readonly eventId: string }
@@ -38,6 +40,25 @@ export class Writer {
 
   /** Applies one write, revert or delete. Throws ApiError when the rules refuse it. */
   async apply(name: string, intent: Intent, lockOpts: AcquireOptions = {}): Promise<WriteOutcome> {
+    if (intent.kind !== 'write') return this.applyHeld(name, intent, lockOpts);
+    // The uploaded blob is not referenced until the commit: a lease keeps every node's garbage collection off it for
+    // as long as this write waits (for replication, for the lock), however long that is.
+    const stop = await this.keepPending(intent.sha256);
+    try {
+      return await this.applyHeld(name, intent, lockOpts);
+    } finally {
+      stop();
+    }
+  }
+
+  private async keepPending(sha256: string): Promise<() => void> {
+    await this.store.markPending(sha256, PENDING_LEASE_MS);
+    const timer = setInterval(() => void this.store.markPending(sha256, PENDING_LEASE_MS).catch(() => undefined), PENDING_LEASE_MS / 3);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async applyHeld(name: string, intent: Intent, lockOpts: AcquireOptions): Promise<WriteOutcome> {
     // Content already committed is already replicated (and a duplicate under reject): only new content travels.
     if (intent.kind === 'write' && this.opts.replicate && !(await this.store.contentKnown(intent.sha256))) {
       await this.opts.replicate(intent.sha256, intent.size);

@@ -1,0 +1,82 @@
+// The background scrub (like Ceph's deep scrub or a ZFS scrub): reads every local blob, at most SCRUB_BYTES_PER_SEC,
+// and hashes it against its name. Reads check what they serve already; the scrub finds rot in what nobody has read
+// lately, before it is the last copy. A mismatch is quarantined and healed from a replica (integrity.ts). One pass,
+// then SCRUB_INTERVAL_MS of rest, then the next; stop() ends it promptly, even mid-blob.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { isNotFound, type BlobStore } from './blobStore.js';
+import type { Integrity } from './integrity.js';
+
+export interface ScrubOptions {
+  /** 0: no scrub */
+  readonly bytesPerSec: number;
+  readonly intervalMs: number;
+}
+
+/** Pure: how long to wait so that `bytes` read since `startedMs` stay within `rate` bytes/s. */
+export function paceDelayMs(bytes: number, rate: number, startedMs: number, nowMs: number): number {
+  return Math.max(0, startedMs + (bytes / rate) * 1000 - nowMs);
+}
+
+export class Scrubber {
+  private readonly ctrl = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly integrity: Integrity,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly opts: ScrubOptions,
+  ) {}
+
+  start(): void {
+    if (this.opts.bytesPerSec <= 0 || this.loop) return;
+    this.loop = this.run().catch((err: unknown) => {
+      if (!this.ctrl.signal.aborted) this.log.error({ err: (err as Error).message }, 'scrub stopped');
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.ctrl.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.ctrl;
+    while (!signal.aborted) {
+      const r = await this.pass();
+      this.log.info(r, 'scrub pass done');
+      await sleep(this.opts.intervalMs, undefined, { signal });
+    }
+  }
+
+  /** One pass over every local blob; returns what it saw. */
+  async pass(): Promise<{ blobs: number; bytes: number; corrupt: number }> {
+    const { signal } = this.ctrl;
+    const started = Date.now();
+    const r = { blobs: 0, bytes: 0, corrupt: 0 };
+    const pace = async (n: number): Promise<void> => {
+      r.bytes += n;
+      this.metrics.scrubbedBytes.inc(n);
+      const wait = paceDelayMs(r.bytes, this.opts.bytesPerSec, started, Date.now());
+      if (wait > 0) await sleep(wait, undefined, { signal });
+      signal.throwIfAborted();
+    };
+    for await (const blob of this.blobs.walk()) {
+      signal.throwIfAborted();
+      const bad = await this.blobs.verifyFile(blob.sha256, pace).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined; // removed meanwhile (eviction, garbage collection)
+        throw err;
+      });
+      r.blobs++;
+      this.metrics.scrubbedBlobs.inc();
+      if (bad) {
+        r.corrupt++;
+        void this.integrity.corruptAndHeal(bad, 'scrub');
+      }
+    }
+    return r;
+  }
+}
