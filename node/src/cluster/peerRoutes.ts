@@ -120,7 +120,7 @@ async function serveToPeer(deps: PeerRouteDeps, s: string, size: number | undefi
   res.writeHead(200, { 'Content-Length': String(want), 'Content-Type': 'application/octet-stream' });
   try {
     // pipeline, not pipe: a peer that goes away must close the file too
-    await pipeline(stream, verifying(s, want), res);
+    await pipeline(stream, verifying(s, want, undefined, () => deps.blobs.condemn(s)), res);
   } catch (err) {
     res.destroy();
     if (isIntegrityError(err)) void deps.integrity.corruptAndHeal(err, 'peer', want);

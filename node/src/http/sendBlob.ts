@@ -54,7 +54,7 @@ export async function sendBody(src: BlobSource, res: ServerResponse, t: Blob, b:
     if (isIntegrityError(err)) return sendHealed(src, res, t, b, await src.integrity.corruptAndHeal(err, 'read', t.size));
     const fetcher = src.fetcher();
     if (!isNotFound(err)) throw err;
-    if (fetcher === undefined) throw apiError('blob_unavailable');
+    if (fetcher === undefined) throw missing(src, t);
     await sendMiss(src, res, t, b, fetcher);
   }
 }
@@ -71,7 +71,8 @@ export async function smallBytes(src: BlobSource, t: Blob): Promise<Buffer> {
       return loadHot(src, t);
     }
     const fetcher = src.fetcher();
-    if (!isNotFound(err) || fetcher === undefined) throw isNotFound(err) ? apiError('blob_unavailable') : err;
+    if (!isNotFound(err)) throw err;
+    if (fetcher === undefined) throw missing(src, t);
     const release = src.blobs.hold(t.sha256);
     try {
       await fetcher.fetch(t.sha256, t.size);
@@ -81,6 +82,10 @@ export async function smallBytes(src: BlobSource, t: Blob): Promise<Buffer> {
     }
   }
 }
+
+/** No copy here and nowhere to fetch one from: absent, or quarantined because it was corrupt. */
+const missing = (src: BlobSource, t: Blob): Error =>
+  apiError(src.integrity.wasQuarantined(t.sha256) ? 'blob_corrupt' : 'blob_unavailable');
 
 async function loadHot(src: BlobSource, t: Blob): Promise<Buffer> {
   const buf = await src.blobs.readVerified(t.sha256, t.size);
@@ -117,7 +122,10 @@ async function sendLocal(src: BlobSource, res: ServerResponse, t: Blob, b: Body)
 async function streamOut(src: BlobSource, res: ServerResponse, t: Blob, stream: Readable, whole: Partial<VerifyFrom> | undefined): Promise<void> {
   try {
     if (whole === undefined) await pipeline(stream, res);
-    else await pipeline(stream, verifying(t.sha256, t.size, whole.hash ? (whole as VerifyFrom) : undefined), res);
+    else {
+      const from = whole.hash ? (whole as VerifyFrom) : undefined;
+      await pipeline(stream, verifying(t.sha256, t.size, from, () => src.blobs.condemn(t.sha256)), res);
+    }
   } catch (err) {
     res.destroy(); // the client went away, the disk failed, or the bytes were wrong: cut, never finish
     if (isIntegrityError(err)) void src.integrity.corruptAndHeal(err, 'read', t.size);

@@ -58,6 +58,8 @@ export class BlobStore {
   private readonly holds = new Map<string, number>();
   /** removals waiting for the last reader: digest -> size */
   private readonly doomed = new Map<string, number>();
+  /** copies found bad and about to be quarantined: refused from the moment of detection (see condemn) */
+  private readonly condemned = new Set<string>();
   /** blobs hashed whole and found sound, with the fingerprint of the file they were then (see verifyFile) */
   private readonly verified = new LRUCache<string, string>({ max: 100_000 });
   readonly stats: BlobStats = { blobs: 0, bytes: 0 };
@@ -180,6 +182,7 @@ export class BlobStore {
    * even if garbage collection or cache eviction removes it meanwhile. Throws ENOENT when there is no local copy.
    */
   async openChecked(sha256: string, size: number, start?: number, end?: number): Promise<{ stream: ReadStream; stat: Stats }> {
+    if (this.condemned.has(sha256)) throw new IntegrityError(sha256, 'digest', 'found corrupt, being quarantined');
     const fh = await fs.open(this.pathOf(sha256), 'r');
     let stat: Stats;
     try {
@@ -257,23 +260,31 @@ export class BlobStore {
     };
   }
 
+  /** Refuses a copy from now on (synchronously, at the moment it is found bad), until quarantine moves it away. */
+  condemn(sha256: string): void {
+    this.condemned.add(sha256);
+  }
+
   /**
    * Moves a corrupt copy out of the store (DATA_DIR/quarantine, the newest QUARANTINE_KEEP kept for inspection),
    * so the next read fetches a healthy one. Returns false when it was gone already.
    */
   async quarantine(sha256: string): Promise<boolean> {
     const from = this.pathOf(sha256);
-    const st = await statIfExists(from);
-    if (!st) return false;
-    await fs.mkdir(this.quarantineDir, { recursive: true });
     try {
+      const st = await statIfExists(from);
+      if (!st) return false;
+      await fs.mkdir(this.quarantineDir, { recursive: true });
       await fs.rename(from, path.join(this.quarantineDir, `${sha256}.${Date.now()}`));
+      this.verified.delete(sha256);
+      this.stats.blobs -= 1;
+      this.stats.bytes -= st.size;
     } catch (err) {
       if (isNotFound(err)) return false;
       throw err;
+    } finally {
+      this.condemned.delete(sha256);
     }
-    this.stats.blobs -= 1;
-    this.stats.bytes -= st.size;
     await this.trimQuarantine();
     return true;
   }

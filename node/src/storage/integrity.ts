@@ -2,6 +2,7 @@
 // asking for it, a repair probe): it is moved out of the store at once, so nothing serves it again, and — in a
 // cluster — replaced by a verified copy fetched from a healthy replica. Standalone there is nothing to heal from:
 // reads answer 503 blob_corrupt until the content is uploaded again (an upload of the same bytes replaces it).
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { BlobStore } from './blobStore.js';
@@ -15,6 +16,8 @@ export type HealFrom = (sha256: string, size: number) => Promise<void>;
 export class Integrity {
   /** heals under way, by digest: a blob found bad by several readers at once is fetched once */
   private readonly healing = new Map<string, Promise<boolean>>();
+  /** digests quarantined here: a missing copy among them is reported as corrupt, not merely absent */
+  private readonly quarantined = new LRUCache<string, true>({ max: 10_000 });
 
   constructor(
     private readonly blobs: BlobStore,
@@ -26,9 +29,15 @@ export class Integrity {
 
   /** Quarantines a copy found corrupt. */
   async corrupt(err: IntegrityError, where: Where): Promise<void> {
+    this.blobs.condemn(err.sha256);
+    this.quarantined.set(err.sha256, true);
     if (!(await this.blobs.quarantine(err.sha256))) return; // someone else moved it already
     this.metrics.integrityFailures.inc({ where });
     this.log.error({ sha256: err.sha256, reason: err.reason, where, err: err.message }, 'corrupt blob quarantined');
+  }
+
+  wasQuarantined(sha256: string): boolean {
+    return this.quarantined.has(sha256);
   }
 
   /** Quarantines, then heals from a replica; resolves true once a verified copy is back on disk. */

@@ -36,14 +36,19 @@ export function checkDigest(sha256: string, size: number, seen: number, actual: 
  * Passes the bytes of blob `sha256` (`size` bytes in all) through, holding back the most recent chunk; the held
  * chunk is released only when the stream ends and everything hashed to `sha256`. Memory: one chunk.
  */
-export function verifying(sha256: string, size: number, from?: VerifyFrom): Transform {
+export function verifying(sha256: string, size: number, from?: VerifyFrom, onBad?: (err: IntegrityError) => void): Transform {
   const hash = from?.hash ?? createHash('sha256');
   let seen = from?.offset ?? 0;
   let held: Buffer | undefined;
+  // onBad runs before the stream fails, i.e. before the client can see the cut and ask again
+  const fail = (err: IntegrityError, done: TransformCallback): void => {
+    onBad?.(err);
+    done(err);
+  };
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
       seen += chunk.length;
-      if (seen > size) return done(new IntegrityError(sha256, 'size', `more than ${size} bytes`));
+      if (seen > size) return fail(new IntegrityError(sha256, 'size', `more than ${size} bytes`), done);
       hash.update(chunk);
       const out = held;
       held = chunk;
@@ -51,7 +56,7 @@ export function verifying(sha256: string, size: number, from?: VerifyFrom): Tran
     },
     flush(done: TransformCallback): void {
       const bad = checkDigest(sha256, size, seen, hash.digest('hex'));
-      if (bad) return done(bad);
+      if (bad) return fail(bad, done);
       done(null, held);
     },
   });
