@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, startMember, stopCluster, waitForMembers, type ClusterNode } from '../helpers/cluster.js';
 import { download } from '../helpers/download.js';
-import { fileUrl, sha256 } from '../helpers/http.js';
+import { fileUrl } from '../helpers/http.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 
 const WRITERS = 6;

@@ -76,7 +76,7 @@ describe('the only home lies or fails', () => {
     expect(d.headers.get('retry-after')).not.toBeNull();
   });
 
-  it('the node tells the home the size it expects', async () => {
+  it('the node tells the home the size it expects', () => {
     const gets = fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/internal/blobs/'));
     expect(gets.length).toBeGreaterThan(0);
     expect(gets.every((r) => /^\d+$/.test(String(r.headers['x-expected-size'])))).toBe(true);
@@ -108,7 +108,7 @@ describe('a stalled home fails over; slow clients do not pace the transfer', () 
     expect((await put(a.url, 'pf/stall', body)).status).toBe(201);
     fake.setBehaviour('stall');
     const [first, second] = await Promise.all([download(fileUrl(a.url, 'pf/stall')), download(fileUrl(a.url, 'pf/stall'))]);
-    for (const d of [first!, second!]) expect([d.status, d.complete, d.sha256]).toEqual([200, true, sha]);
+    for (const d of [first, second]) expect([d.status, d.complete, d.sha256]).toEqual([200, true, sha]);
     expect(a.output()).not.toContain('MaxListenersExceededWarning');
   });
 
