@@ -8,6 +8,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { Membership } from '../../node/src/cluster/membership.js';
+import { AUTH_HEADER, verifyPeerRequest } from '../../node/src/cluster/peerAuth.js';
 import { SECRET_HEADER } from '../../node/src/cluster/peerClient.js';
 import { ApiError, type ErrorCode } from '../../node/src/errors.js';
 import { createLogger } from '../../node/src/log.js';
@@ -176,14 +177,19 @@ export async function startFakePeer(redisUrl: string, opts: FakePeerOptions): Pr
     res.writeHead(created ? 201 : 200).end();
   };
 
-  // As the real peerRoutes: everything under /internal needs the secret, checked before anything else.
+  // As the real peerRoutes: everything under /internal needs a valid signature or the secret, checked first.
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = req.url ?? '/';
     requests.push({ method: req.method ?? '', path, headers: { ...req.headers }, at: Date.now() });
     const pathname = path.split('?')[0]!;
     if (!pathname.startsWith('/internal')) return sendError(res, 'route_not_found');
+    const signed = req.headers[AUTH_HEADER];
     const given = req.headers[SECRET_HEADER];
-    if (typeof given !== 'string' || !timingSafeEqual(digest(given), want)) return sendError(res, 'peer_forbidden');
+    const ok =
+      signed !== undefined
+        ? verifyPeerRequest(opts.secret, signed, req.method ?? '', path, Date.now()).ok
+        : typeof given === 'string' && timingSafeEqual(digest(given), want);
+    if (!ok) return sendError(res, 'peer_forbidden');
     return routeInternal(req, res, pathname);
   };
 

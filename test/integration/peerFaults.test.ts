@@ -80,6 +80,8 @@ describe('the only home lies or fails', () => {
     const gets = fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/internal/blobs/'));
     expect(gets.length).toBeGreaterThan(0);
     expect(gets.every((r) => /^\d+$/.test(String(r.headers['x-expected-size'])))).toBe(true);
+    // every request signed; the cluster secret itself never sent to a member URL found in Redis
+    expect(fake.requests.every((r) => r.headers['x-cluster-secret'] === undefined && typeof r.headers['x-cluster-auth'] === 'string')).toBe(true);
   });
 });
 

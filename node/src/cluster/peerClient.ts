@@ -1,4 +1,4 @@
-// HTTP to peers: every request carries the cluster secret; a peer that does not answer with headers within
+// HTTP to peers: every request is signed with the cluster secret (peerAuth.ts); a peer that does not answer with headers within
 // PEER_TIMEOUT_MS is treated as failed (the body may then take as long as it needs). Blob pushes are the exception:
 // their answer comes only after the whole body is stored, so they are timed on progress instead (pushAnswerMs).
 import { createReadStream } from 'node:fs';
@@ -7,6 +7,7 @@ import http, { type IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { verifying } from '../storage/verify.js';
 import type { Membership } from './membership.js';
+import { AUTH_HEADER, signPeerRequest } from './peerAuth.js';
 
 // The peer answers a push after fsyncing it; that silence is allowed to grow with the size, at an assumed floor of
 // this many bytes per millisecond (16 MB/s: a slow disk) on top of PEER_TIMEOUT_MS.
@@ -29,6 +30,14 @@ export class PeerClient {
     private readonly timeoutMs: number,
   ) {}
 
+  /**
+   * Signed, not the secret itself: a member URL in Redis is not proof of membership (anyone who can write to Redis
+   * can add one), so what we send it must not reveal the secret (peerAuth.ts).
+   */
+  private auth(method: string, path: string): Record<string, string> {
+    return { [AUTH_HEADER]: signPeerRequest(this.secret, method, path, Date.now(), this.membership.self.id) };
+  }
+
   private async request(id: string, path: string, init: RequestInit = {}, timeoutMs = this.timeoutMs): Promise<Response> {
     const base = this.membership.url(id);
     if (!base) throw new Error(`peer ${id} is not a member`);
@@ -37,7 +46,7 @@ export class PeerClient {
     try {
       return await fetch(`${base}${path}`, {
         ...init,
-        headers: { ...(init.headers as Record<string, string> | undefined), [SECRET_HEADER]: this.secret },
+        headers: { ...(init.headers as Record<string, string> | undefined), ...this.auth(init.method ?? 'GET', path) },
         signal: ctrl.signal,
       });
     } finally {
@@ -55,7 +64,7 @@ export class PeerClient {
     const { size } = await stat(file);
     const req = http.request(new URL(`/internal/blobs/${sha256}`, base), {
       method: 'PUT',
-      headers: { [SECRET_HEADER]: this.secret, 'content-type': 'application/octet-stream', 'content-length': size },
+      headers: { ...this.auth('PUT', `/internal/blobs/${sha256}`), 'content-type': 'application/octet-stream', 'content-length': size },
     });
     const answered = new Promise<number>((resolve, reject) => {
       req.once('response', (res) => {
@@ -93,7 +102,7 @@ export class PeerClient {
   async fetchBlob(id: string, sha256: string, size?: number): Promise<IncomingMessage | undefined> {
     const base = this.membership.url(id);
     if (!base) throw new Error(`peer ${id} is not a member`);
-    const headers: Record<string, string> = { [SECRET_HEADER]: this.secret };
+    const headers: Record<string, string> = this.auth('GET', `/internal/blobs/${sha256}`);
     if (size !== undefined) headers[EXPECTED_SIZE_HEADER] = String(size);
     const req = http.get(new URL(`/internal/blobs/${sha256}`, base), { headers });
     req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`peer ${id} made no progress for ${this.timeoutMs} ms`)));

@@ -1,5 +1,5 @@
-// Routes for cluster peers only (blob transfer, repair, invalidation acks), behind X-Cluster-Secret. Not for the
-// ingress: without the secret every one of them answers 403 peer_forbidden.
+// Routes for cluster peers only (blob transfer, repair, invalidation acks), behind a signature (X-Cluster-Auth) or the
+// secret itself (X-Cluster-Secret). Not for the ingress: without either every one of them answers 403 peer_forbidden.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -11,6 +11,7 @@ import type { Integrity } from '../storage/integrity.js';
 import { isIntegrityError, verifying } from '../storage/verify.js';
 import type { RicartAgrawalaLock } from '../locks/ricartAgrawala.js';
 import type { BlobCache } from './blobCache.js';
+import { AUTH_HEADER, verifyPeerRequest } from './peerAuth.js';
 import { EXPECTED_SIZE_HEADER, SECRET_HEADER } from './peerClient.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -33,6 +34,14 @@ export function peerRouter(deps: PeerRouteDeps): Router {
   const want = deps.secret === undefined ? undefined : digest(deps.secret);
   const requireSecret = (req: Request, res: Response, next: NextFunction): void => {
     res.metricsRoute = 'peer';
+    if (deps.secret === undefined) return next(apiError('peer_forbidden'));
+    // Peers sign (X-Cluster-Auth); the secret itself (X-Cluster-Secret) is still accepted from tools and from nodes
+    // of an older version during a rolling upgrade.
+    const signed = req.headers[AUTH_HEADER];
+    if (signed !== undefined) {
+      const v = verifyPeerRequest(deps.secret, signed, req.method, req.originalUrl, Date.now());
+      return v.ok ? next() : next(apiError('peer_forbidden', `Peer signature refused (${v.reason}).`));
+    }
     const given = req.headers[SECRET_HEADER];
     if (want === undefined || typeof given !== 'string' || !timingSafeEqual(digest(given), want)) {
       return next(apiError('peer_forbidden'));
