@@ -7,7 +7,7 @@ import { ApiError, apiError } from '../errors.js';
 import { accessLog } from '../log.js';
 import { peerRouter } from '../cluster/peerRoutes.js';
 import { compatRouter } from './compatRoutes.js';
-import { filesRouter } from './filesRoutes.js';
+import { filesRouter, refuseDeclaredOver } from './filesRoutes.js';
 import { lockRouter } from './lockRoutes.js';
 import { opsRouter } from './opsRoutes.js';
 import { RequestObserver } from './observe.js';
@@ -29,6 +29,8 @@ export function createExpressApp(deps: Deps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // No route takes a body over MAX_UPLOAD_BYTES: refused on the header, before any body parser waits for it.
+  app.use(refuseDeclaredOver(deps.cfg.maxUploadBytes));
   app.use(
     peerRouter({
       secret: deps.cfg.clusterSecret,
@@ -45,13 +47,24 @@ export function createExpressApp(deps: Deps): express.Express {
   app.use(compatRouter(deps));
   app.use((_req: Request, _res: Response, next: NextFunction) => next(apiError('route_not_found')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const bodyCode = BODY_ERRORS[(err as { type?: string } | null)?.type ?? ''];
-    const api = bodyCode ? new ApiError(bodyCode, undefined, undefined, { cause: err }) : err;
     // An unread request body cannot be left on a keep-alive connection: close it after answering.
     if (!req.complete) res.setHeader('Connection', 'close');
-    sendError(res, withDependencyState(api, deps.redis.status === 'ready'));
+    sendError(res, withDependencyState(fromExpress(err), deps.redis.status === 'ready'));
   });
   return app;
+}
+
+/**
+ * Pure: Express's own errors as catalogue errors. The body parser's carry a `type`; any other with a 4xx `status`
+ * is the request's fault found by Express itself (a path parameter that is not valid percent-encoding, for one).
+ */
+function fromExpress(err: unknown): unknown {
+  if (err instanceof ApiError || typeof err !== 'object' || err === null) return err;
+  const { type, status } = err as { type?: unknown; status?: unknown };
+  const bodyCode = typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined;
+  if (bodyCode) return new ApiError(bodyCode, undefined, undefined, { cause: err });
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('bad_request', undefined, undefined, { cause: err });
+  return err;
 }
 
 export function createServer(deps: Deps): http.Server {

@@ -55,7 +55,9 @@ export function opsRouter(deps: Deps): Router {
   router.get('/events', (req, res, next) => {
     res.metricsRoute = 'events';
     const header = req.headers['last-event-id'];
-    const query = typeof req.query.from === 'string' ? req.query.from : undefined;
+    const query = req.query.from;
+    // given twice, ?from= would be silently ignored and the client would miss events
+    if (query !== undefined && typeof query !== 'string') return next(apiError('invalid_request', 'from must be given once.'));
     const from = typeof header === 'string' && header !== '' ? header : query;
     deps.hub.open(req, res, from).catch(next);
   });
