@@ -1,7 +1,9 @@
 // Every route of a real node process × hostile inputs: each answer is a catalogue 4xx (or the route's normal 2xx),
 // never a 5xx, and the process is still alive afterwards. Requests go out through node:http with the raw path, so
-// "%2e%2e" reaches the node as sent (fetch would normalise it to "..").
+// "%2e%2e" reaches the node as sent (fetch would normalise it to ".."). The second part speaks raw HTTP on a socket
+// for what Node's own parser rejects before any route runs.
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogue } from '../../node/src/errors.js';
 import { spawnNode, type ChildNode } from '../helpers/node.js';
@@ -282,5 +284,62 @@ describe('every route against hostile input (a real node process)', () => {
     expect(node.proc.exitCode).toBeNull();
     const health = (await (await fetch(`${node.url}/healthz`)).json()) as { node?: string };
     expect(health.node).toBe('route-table');
+  });
+});
+
+/** Sends raw bytes; resolves with everything the server wrote before it closed the connection. */
+function raw(data: string, capMs = 5000): Promise<string> {
+  const { port } = new URL(node.url);
+  return new Promise((resolve) => {
+    const sock = net.connect(Number(port), '127.0.0.1', () => sock.write(data));
+    let got = '';
+    sock.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    sock.on('error', () => undefined);
+    sock.on('close', () => resolve(got));
+    setTimeout(() => {
+      sock.destroy();
+      resolve(`still open: ${got}`);
+    }, capMs).unref();
+  });
+}
+
+function parseRaw(text: string): { status: number; headers: Record<string, string>; body: unknown } {
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+  let parsed: unknown = body;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // left as text: the assertion shows it
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: parsed };
+}
+
+describe("requests Node's HTTP parser rejects still get a catalogue JSON answer", () => {
+  it.each([
+    ['a request line that is not HTTP', 400, 'bad_request', 'GARBAGE\r\n\r\n'],
+    ['a header without a colon', 400, 'bad_request', 'GET /healthz HTTP/1.1\r\nHost: a\r\nno colon here\r\n\r\n'],
+    ['both Content-Length and chunked', 400, 'bad_request', 'POST /write HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n'],
+    ['headers over the limit', 431, 'headers_too_large', `GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`],
+    ['headers that never finish', 408, 'request_timeout', 'GET /healthz HTTP/1.1\r\nHost: a\r\nX-Slow: '],
+  ])('%s: %i %s, Connection: close', async (_what, status, code, data) => {
+    const r = parseRaw(await raw(data));
+    expect(r.status).toBe(status);
+    expect(r.headers['connection']).toBe('close');
+    expect(r.headers['content-type']).toMatch(/^application\/json/);
+    expect(r.body).toMatchObject({ error: { code, message: catalogue[code as keyof typeof catalogue].message } });
+  });
+
+  it('an Expect other than 100-continue is 417 expectation_failed', async () => {
+    const r = parseRaw(await raw('GET /healthz HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nConnection: close\r\n\r\n'));
+    expect(r.status).toBe(417);
+    expect(r.body).toMatchObject({ error: { code: 'expectation_failed' } });
+  });
+
+  it('the node is alive after all of that', async () => {
+    expect(node.proc.exitCode).toBeNull();
+    expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
   });
 });

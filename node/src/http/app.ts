@@ -1,6 +1,7 @@
 // The node's HTTP server: the lean read path first, Express for everything else, one error handler, and one log
 // line plus metrics per request (observe.ts).
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
@@ -12,7 +13,7 @@ import { lockRouter } from './lockRoutes.js';
 import { opsRouter } from './opsRoutes.js';
 import { RequestObserver } from './observe.js';
 import { createReadPath } from './readPath.js';
-import { sendError, withDependencyState } from './respond.js';
+import { clientErrorCode, rawErrorResponse, sendError, withDependencyState } from './respond.js';
 
 // Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
 const BODY_ERRORS: Record<string, ApiError['code']> = {
@@ -82,6 +83,8 @@ export function createServer(deps: Deps): http.Server {
     redisReady: () => deps.redis.status === 'ready',
     observer,
   });
+  // The latest response on each connection, so a parser error on it is never written into a response under way.
+  const latest = new WeakMap<Duplex, http.ServerResponse>();
   const server = http.createServer(
     {
       headersTimeout: deps.cfg.headersTimeoutMs,
@@ -91,12 +94,33 @@ export function createServer(deps: Deps): http.Server {
       connectionsCheckingInterval: Math.min(1000, deps.cfg.headersTimeoutMs),
     },
     (req, res) => {
+      latest.set(req.socket, res);
       if (readPath(req, res)) return;
       observer.watch(req, res);
       app(req, res);
     },
   );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, latest.get(socket)));
+  // Any Expect but 100-continue (Node answers that one itself); close, since the client may still send a body.
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    observer.watch(req, res);
+    sendError(res, apiError('expectation_failed'), { Connection: 'close' });
+  });
   // Idle sockets (including a stalled upload body) are closed after IDLE_TIMEOUT_MS without a byte.
   server.setTimeout(deps.cfg.idleTimeoutMs, (socket) => socket.destroy());
   return server;
+}
+
+/**
+ * A request Node's parser rejected (bad syntax, headers too large, too slow) has no request or response object, so
+ * the answer is written on the socket itself, in the catalogue's JSON like every other error. Not when the peer is
+ * gone (ECONNRESET) or the socket cannot take it, and not in the middle of a response already being sent.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, res: http.ServerResponse | undefined): void {
+  const midResponse = res !== undefined && res.headersSent && !res.writableFinished;
+  if (err.code === 'ECONNRESET' || !socket.writable || midResponse) {
+    socket.destroy();
+    return;
+  }
+  socket.end(rawErrorResponse(new ApiError(clientErrorCode(err.code), undefined, undefined, { cause: err })), () => socket.destroy());
 }

@@ -1,6 +1,6 @@
 // Writing JSON answers and catalogue errors on a raw ServerResponse (the read path has no Express).
-import type { ServerResponse } from 'node:http';
-import { ApiError } from '../errors.js';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { ApiError, type ErrorCode } from '../errors.js';
 
 declare module 'node:http' {
   interface ServerResponse {
@@ -9,6 +9,26 @@ declare module 'node:http' {
     /** the error behind a 5xx, for the request log line */
     failure?: unknown;
   }
+}
+
+/** Pure: the catalogue code for an error Node's HTTP parser raised on a connection (no request object exists). */
+export function clientErrorCode(code: string | undefined): ErrorCode {
+  if (code === 'HPE_HEADER_OVERFLOW') return 'headers_too_large';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'request_timeout';
+  return 'bad_request';
+}
+
+/** Pure: a complete HTTP/1.1 error response as bytes for a bare socket; the connection closes after it. */
+export function rawErrorResponse(api: ApiError): string {
+  const text = JSON.stringify(api.toBody());
+  const head = [
+    `HTTP/1.1 ${api.status} ${STATUS_CODES[api.status] ?? ''}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(text)}`,
+    'Cache-Control: no-store',
+    'Connection: close',
+  ];
+  return `${head.join('\r\n')}\r\n\r\n${text}`;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
