@@ -17,6 +17,7 @@ export function opsRouter(deps: Deps): Router {
     res.metricsRoute = 'readyz';
     void (async () => {
       const [redis, disk] = await Promise.all([redisOk(deps), deps.blobs.writable()]);
+      deps.metrics.diskHealthy.set(disk ? 1 : 0);
       const checks = { redis, dataDir: disk };
       if (redis && disk) res.json({ status: 'ready', node: deps.cfg.nodeId, checks });
       else next(apiError('unavailable', 'Not ready.', { checks }));
