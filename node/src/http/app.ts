@@ -1,18 +1,19 @@
 // The node's HTTP server: the lean read path first, Express for everything else, one error handler, and one log
 // line plus metrics per request (observe.ts).
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
 import { accessLog } from '../log.js';
 import { peerRouter } from '../cluster/peerRoutes.js';
 import { compatRouter } from './compatRoutes.js';
-import { filesRouter } from './filesRoutes.js';
+import { filesRouter, refuseDeclaredOver } from './filesRoutes.js';
 import { lockRouter } from './lockRoutes.js';
 import { opsRouter } from './opsRoutes.js';
 import { RequestObserver } from './observe.js';
 import { createReadPath } from './readPath.js';
-import { sendError, withDependencyState } from './respond.js';
+import { clientErrorCode, rawErrorResponse, sendError, withDependencyState } from './respond.js';
 
 // Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
 const BODY_ERRORS: Record<string, ApiError['code']> = {
@@ -29,6 +30,8 @@ export function createExpressApp(deps: Deps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // No route takes a body over MAX_UPLOAD_BYTES: refused on the header, before any body parser waits for it.
+  app.use(refuseDeclaredOver(deps.cfg.maxUploadBytes));
   app.use(
     peerRouter({
       secret: deps.cfg.clusterSecret,
@@ -46,13 +49,24 @@ export function createExpressApp(deps: Deps): express.Express {
   app.use(compatRouter(deps));
   app.use((_req: Request, _res: Response, next: NextFunction) => next(apiError('route_not_found')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const bodyCode = BODY_ERRORS[(err as { type?: string } | null)?.type ?? ''];
-    const api = bodyCode ? new ApiError(bodyCode, undefined, undefined, { cause: err }) : err;
     // An unread request body cannot be left on a keep-alive connection: close it after answering.
     if (!req.complete) res.setHeader('Connection', 'close');
-    sendError(res, withDependencyState(api, deps.redis.status === 'ready'));
+    sendError(res, withDependencyState(fromExpress(err), deps.redis.status === 'ready'));
   });
   return app;
+}
+
+/**
+ * Pure: Express's own errors as catalogue errors. The body parser's carry a `type`; any other with a 4xx `status`
+ * is the request's fault found by Express itself (a path parameter that is not valid percent-encoding, for one).
+ */
+function fromExpress(err: unknown): unknown {
+  if (err instanceof ApiError || typeof err !== 'object' || err === null) return err;
+  const { type, status } = err as { type?: unknown; status?: unknown };
+  const bodyCode = typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined;
+  if (bodyCode) return new ApiError(bodyCode, undefined, undefined, { cause: err });
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('bad_request', undefined, undefined, { cause: err });
+  return err;
 }
 
 export function createServer(deps: Deps): http.Server {
@@ -68,6 +82,8 @@ export function createServer(deps: Deps): http.Server {
     redisReady: () => deps.redis.status === 'ready',
     observer,
   });
+  // The latest response on each connection, so a parser error on it is never written into a response under way.
+  const latest = new WeakMap<Duplex, http.ServerResponse>();
   const server = http.createServer(
     {
       headersTimeout: deps.cfg.headersTimeoutMs,
@@ -77,12 +93,33 @@ export function createServer(deps: Deps): http.Server {
       connectionsCheckingInterval: Math.min(1000, deps.cfg.headersTimeoutMs),
     },
     (req, res) => {
+      latest.set(req.socket, res);
       if (readPath(req, res)) return;
       observer.watch(req, res);
       app(req, res);
     },
   );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, latest.get(socket)));
+  // Any Expect but 100-continue (Node answers that one itself); close, since the client may still send a body.
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    observer.watch(req, res);
+    sendError(res, apiError('expectation_failed'), { Connection: 'close' });
+  });
   // Idle sockets (including a stalled upload body) are closed after IDLE_TIMEOUT_MS without a byte.
   server.setTimeout(deps.cfg.idleTimeoutMs, (socket) => socket.destroy());
   return server;
+}
+
+/**
+ * A request Node's parser rejected (bad syntax, headers too large, too slow) has no request or response object, so
+ * the answer is written on the socket itself, in the catalogue's JSON like every other error. Not when the peer is
+ * gone (ECONNRESET) or the socket cannot take it, and not in the middle of a response already being sent.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, res: http.ServerResponse | undefined): void {
+  const midResponse = res !== undefined && res.headersSent && !res.writableFinished;
+  if (err.code === 'ECONNRESET' || !socket.writable || midResponse) {
+    socket.destroy();
+    return;
+  }
+  socket.end(rawErrorResponse(new ApiError(clientErrorCode(err.code), undefined, undefined, { cause: err })), () => socket.destroy());
 }

@@ -3,7 +3,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { apiError } from '../errors.js';
+import { type ApiError, apiError } from '../errors.js';
 import type { WriteOutcome } from '../metadata/writer.js';
 import { checkPreconditions, etagOf } from '../metadata/versionRules.js';
 import { filePath, nameFromPath } from '../names.js';
@@ -18,7 +18,7 @@ const MAX_PAGE = 1000;
 export function filesRouter(deps: Deps): Router {
   const router = express.Router();
   const auth = requireToken(deps.cfg.writeToken);
-  const json = express.json({ limit: deps.cfg.jsonBodyMaxBytes, type: () => true });
+  const json = jsonBody(deps.cfg.jsonBodyMaxBytes);
 
   router.get('/files', (req, res, next) => void listFiles(deps, req, res).catch(next));
 
@@ -53,10 +53,6 @@ async function putFile(deps: Deps, rawName: string, req: Request, res: Response)
   const expected = header(req, 'x-content-sha256')?.toLowerCase();
   if (expected !== undefined && !DIGEST_RE.test(expected)) {
     throw apiError('invalid_digest', 'X-Content-SHA256 must be 64 hexadecimal characters.');
-  }
-  const length = header(req, 'content-length');
-  if (length !== undefined && Number(length) > cfg.maxUploadBytes) {
-    throw apiError('payload_too_large', `The body is larger than ${cfg.maxUploadBytes} bytes.`);
   }
   const ifMatch = header(req, 'if-match');
   const ifNoneMatch = header(req, 'if-none-match');
@@ -137,7 +133,12 @@ async function listFiles(deps: Deps, req: Request, res: Response): Promise<void>
   });
 }
 
-/** Runs middlewares in order, then the async handler; the first error goes to Express's error handler. */
+/**
+ * Runs middlewares in order, then the handler; the first error goes to Express's error handler. Each step runs in
+ * the previous one's callback (after a body parser, in its stream's 'end'), outside Express's own try/catch, so a
+ * synchronous throw there would end the process: every step is started inside a promise, which turns any throw or
+ * rejection into next(err).
+ */
 export function runChain(
   req: Request,
   res: Response,
@@ -150,11 +151,33 @@ export function runChain(
     (err?: unknown): void => {
       if (err) return next(err);
       const h = handlers[i];
-      if (h === undefined) return void fn().catch(next);
-      void h(req, res, step(i + 1));
+      const run = h === undefined ? fn : (): unknown => h(req, res, step(i + 1));
+      void Promise.resolve().then(run).catch(next);
     };
   step(0)();
 }
+
+/**
+ * Refuses a body whose declared Content-Length is over `maxBytes`, from the header alone. A body parser reads off
+ * every declared byte before it answers 413 (to keep the connection), so a client declaring more than it sends
+ * would hang until the idle timeout; the error handler answers at once and closes the connection instead.
+ */
+export function refuseDeclaredOver(maxBytes: number): RequestHandler {
+  return (req, _res, next) => next(declaredOver(req, maxBytes) ? tooLarge(maxBytes) : undefined);
+}
+
+/** express.json for any content type, behind refuseDeclaredOver(limit). */
+export function jsonBody(limit: number): RequestHandler {
+  const parse = express.json({ limit, type: () => true });
+  const refuse = refuseDeclaredOver(limit);
+  return (req, res, next) => refuse(req, res, (err?: unknown) => (err ? next(err) : parse(req, res, next)));
+}
+
+function declaredOver(req: Request, maxBytes: number): boolean {
+  return Number(req.headers['content-length'] ?? 0) > maxBytes;
+}
+
+const tooLarge = (maxBytes: number): ApiError => apiError('payload_too_large', `The body is larger than ${maxBytes} bytes.`);
 
 /** X-Lock-Token (a lock-API token this write works under) and ?waitMs= (how long to wait behind a lock). */
 export function lockOptions(req: Request): AcquireOptions {

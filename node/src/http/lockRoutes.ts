@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { apiError } from '../errors.js';
 import { nameFromPath } from '../names.js';
 import { requireToken } from './auth.js';
-import { runChain, waitMsOf } from './filesRoutes.js';
+import { jsonBody, runChain, waitMsOf } from './filesRoutes.js';
 
 const MAX_TTL_MS = 3_600_000;
 const body = z.object({ ttlMs: z.number().int().min(100).max(MAX_TTL_MS).optional() }).strict();
@@ -15,7 +15,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export function lockRouter(deps: Deps): Router {
   const router = express.Router();
   const auth = requireToken(deps.cfg.writeToken);
-  const json = express.json({ limit: '16kb', type: () => true });
+  const json = jsonBody(16 * 1024);
 
   router.use('/locks/', (req: Request, res: Response, next: NextFunction) => {
     res.metricsRoute = 'locks';

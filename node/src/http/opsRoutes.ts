@@ -17,6 +17,7 @@ export function opsRouter(deps: Deps): Router {
     res.metricsRoute = 'readyz';
     void (async () => {
       const [redis, disk] = await Promise.all([redisOk(deps), deps.blobs.writable()]);
+      deps.metrics.diskHealthy.set(disk ? 1 : 0);
       const checks = { redis, dataDir: disk };
       if (redis && disk) res.json({ status: 'ready', node: deps.cfg.nodeId, checks });
       else next(apiError('unavailable', 'Not ready.', { checks }));
@@ -55,7 +56,9 @@ export function opsRouter(deps: Deps): Router {
   router.get('/events', (req, res, next) => {
     res.metricsRoute = 'events';
     const header = req.headers['last-event-id'];
-    const query = typeof req.query.from === 'string' ? req.query.from : undefined;
+    const query = req.query.from;
+    // given twice, ?from= would be silently ignored and the client would miss events
+    if (query !== undefined && typeof query !== 'string') return next(apiError('invalid_request', 'from must be given once.'));
     const from = typeof header === 'string' && header !== '' ? header : query;
     deps.hub.open(req, res, from).catch(next);
   });

@@ -1,6 +1,7 @@
-// Writing JSON answers and catalogue errors on a raw ServerResponse (the read path has no Express).
-import type { ServerResponse } from 'node:http';
-import { ApiError } from '../errors.js';
+// Writing JSON answers and catalogue errors on a raw ServerResponse (the read path has no Express), and the pure
+// decisions behind them: which catalogue error answers a failure, and how soon the client may retry.
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { ApiError, type ErrorCode } from '../errors.js';
 
 declare module 'node:http' {
   interface ServerResponse {
@@ -9,6 +10,69 @@ declare module 'node:http' {
     /** the error behind a 5xx, for the request log line */
     failure?: unknown;
   }
+}
+
+// A disk fault is the machine's state, not a bug: a 503 with a stable code tells the client to retry (later, or on
+// another node) where a 500 says "report this". Decided on the errno code, never on message text.
+const DISK_FAULTS: Readonly<Record<string, ErrorCode>> = {
+  ENOSPC: 'disk_full',
+  EDQUOT: 'disk_full',
+  EROFS: 'disk_read_only',
+  EIO: 'disk_error',
+};
+const DISK_CODES: ReadonlySet<ErrorCode> = new Set(Object.values(DISK_FAULTS));
+// Catalogue errors that only say "something failed": a disk fault underneath is the better answer.
+const GENERIC: ReadonlySet<ErrorCode> = new Set(['internal', 'unavailable']);
+const MAX_CAUSES = 8; // a cause chain is short; the bound only guards against a cycle
+
+// Retry-After on every 503: Redis comes back (or a writer lets go) within a second or so; freeing or remounting a
+// disk takes an operator, so those clients are asked to wait longer.
+const DEPENDENCY_RETRY_S = 1;
+const DISK_RETRY_S = 5;
+
+/** Pure: the catalogue code for a disk fault (errno code) on `err` or anywhere on its `cause` chain. */
+export function diskFaultOf(err: unknown): ErrorCode | undefined {
+  let e = err;
+  for (let i = 0; i < MAX_CAUSES && typeof e === 'object' && e !== null; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && Object.hasOwn(DISK_FAULTS, code)) return DISK_FAULTS[code];
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Pure: the catalogue error that answers `err`: a specific ApiError as is, a disk fault as disk_*, else internal. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError && !GENERIC.has(err.code)) return err;
+  const disk = diskFaultOf(err);
+  if (disk) return new ApiError(disk, undefined, undefined, { cause: err });
+  return err instanceof ApiError ? err : new ApiError('internal', undefined, undefined, { cause: err });
+}
+
+/** Pure: the Retry-After seconds for an error answer (every 503 has one), or undefined. */
+export function retryAfterOf(api: ApiError): number | undefined {
+  if (api.status !== 503) return undefined;
+  return DISK_CODES.has(api.code) ? DISK_RETRY_S : DEPENDENCY_RETRY_S;
+}
+
+/** Pure: the catalogue code for an error Node's HTTP parser raised on a connection (no request object exists). */
+export function clientErrorCode(code: string | undefined): ErrorCode {
+  if (code === 'HPE_HEADER_OVERFLOW') return 'headers_too_large';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'request_timeout';
+  return 'bad_request';
+}
+
+/** Pure: a complete HTTP/1.1 error response as bytes for a bare socket; the connection closes after it. */
+export function rawErrorResponse(api: ApiError): string {
+  const text = JSON.stringify(api.toBody());
+  const head = [
+    `HTTP/1.1 ${api.status} ${STATUS_CODES[api.status] ?? ''}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(text)}`,
+    'Cache-Control: no-store',
+    'Connection: close',
+  ];
+  return `${head.join('\r\n')}\r\n\r\n${text}`;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
@@ -24,16 +88,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /**
  * A failure while the Redis connection is not ready is Redis being away (503 unavailable, retry), not a bug (500).
- * Decided on the connection's state, never on an error's message text.
+ * Decided on the connection's state, never on an error's message text. A disk fault stays a disk fault.
  */
 export function withDependencyState(err: unknown, redisReady: boolean): unknown {
-  if (err instanceof ApiError || redisReady) return err;
+  if (err instanceof ApiError || redisReady || diskFaultOf(err) !== undefined) return err;
   return new ApiError('unavailable', 'Redis is not reachable right now; retry shortly.', undefined, { cause: err });
 }
 
-/** Sends an ApiError as {"error":{code,message,...}}; anything else becomes a logged 500 `internal`. */
+/** Sends `err` as {"error":{code,message,...}} (see toApiError); a 5xx is logged, a 503 says when to retry. */
 export function sendError(res: ServerResponse, err: unknown, headers?: Record<string, string>): void {
-  const api = err instanceof ApiError ? err : new ApiError('internal', undefined, undefined, { cause: err });
+  const api = toApiError(err);
   if (api.status >= 500) res.failure = err;
   if (res.headersSent) {
     // Mid-body: cutting the connection is the only way to tell the client. Already complete (a miss is finished
@@ -41,5 +105,6 @@ export function sendError(res: ServerResponse, err: unknown, headers?: Record<st
     if (!res.writableEnded) res.destroy();
     return;
   }
-  sendJson(res, api.status, api.toBody(), headers);
+  const retry = retryAfterOf(api);
+  sendJson(res, api.status, api.toBody(), retry === undefined ? headers : { 'Retry-After': String(retry), ...headers });
 }
