@@ -9,7 +9,7 @@ import { ApiError, apiError } from '../errors.js';
 import type { VersionRecord } from '../metadata/types.js';
 import { filePath, parseName } from '../names.js';
 import { requireToken } from './auth.js';
-import { runChain } from './filesRoutes.js';
+import { jsonBody, runChain } from './filesRoutes.js';
 import { contentTypeFor, DEFAULT_TYPE } from './httpRules.js';
 import { parseVersion } from './readPath.js';
 import { smallBytes } from './sendBlob.js';
@@ -32,7 +32,7 @@ const addBody = z.object({ filename: z.string(), content: z.string().optional() 
 export function compatRouter(deps: Deps): Router {
   const router = express.Router();
   const auth = requireToken(deps.cfg.writeToken);
-  const json = express.json({ limit: deps.cfg.jsonBodyMaxBytes, type: () => true });
+  const json = jsonBody(deps.cfg.jsonBodyMaxBytes); // a declared length over the limit is refused before waiting for it
   const route =
     (name: string, shape: Shape, fn: (req: Request, res: Response) => Promise<void>, writes = false) =>
     (req: Request, res: Response, next: NextFunction): void => {
