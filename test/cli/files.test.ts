@@ -109,28 +109,54 @@ describe('put and get', () => {
   });
 
   it('fails loudly on a checksum mismatch and leaves no output file', async () => {
-    // 2 MiB: too large for the node's in-memory hot cache, so it serves the bytes from disk, where we corrupt them.
+    // A node never completes a response whose bytes differ from its ETag; a proxy or cache in between might. So the
+    // bytes come from a stand-in server here: the right ETag, one byte flipped.
     const content = randomBytes(2 * 1024 * 1024);
     const digest = sha256(content);
-    const file = await localFile('corrupt.bin', content);
-    expect((await cli(['put', 'rt/corrupt.bin', file], { env })).code).toBe(0);
+    const bad = Buffer.from(content);
+    bad[1000] = (bad[1000] ?? 0) ^ 0xff;
+    const liar = http.createServer((_req, res) => {
+      res.writeHead(200, { ETag: `"${digest}"`, 'Content-Length': String(bad.length), 'X-Content-Version': '1' });
+      res.end(bad);
+    });
+    await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
+    const liarEnv = { KUBECDN_URL: `http://127.0.0.1:${(liar.address() as AddressInfo).port}` };
+    try {
+      const out = path.join(work, 'corrupt.out');
+      const get = await cli(['get', 'rt/corrupt.bin', '-o', out], { env: liarEnv });
+      expect(get.code).toBe(6);
+      expect(get.stderr).toMatch(/CHECKSUM MISMATCH/);
+      expect(get.stderr).toContain(digest);
+      expect(existsSync(out)).toBe(false);
+      expect((await fs.readdir(work)).filter((f) => f.includes('corrupt.out'))).toEqual([]);
+
+      // An existing file is left as it was.
+      await fs.writeFile(out, 'previous');
+      expect((await cli(['get', 'rt/corrupt.bin', '-o', out], { env: liarEnv })).code).toBe(6);
+      expect(await fs.readFile(out, 'utf8')).toBe('previous');
+    } finally {
+      liar.close();
+    }
+  });
+
+  it('a copy corrupted on the node: the node refuses it, the CLI fails and writes nothing', async () => {
+    const content = randomBytes(2 * 1024 * 1024);
+    const digest = sha256(content);
+    const file = await localFile('rotten.bin', content);
+    expect((await cli(['put', 'rt/rotten.bin', file], { env })).code).toBe(0);
     const blob = path.join(node.dataDir, 'blobs', digest.slice(0, 2), digest.slice(2, 4), digest);
     const bad = Buffer.from(content);
     bad[1000] = (bad[1000] ?? 0) ^ 0xff;
     await fs.writeFile(blob, bad);
-
-    const out = path.join(work, 'corrupt.out');
-    const get = await cli(['get', 'rt/corrupt.bin', '-o', out], { env });
-    expect(get.code).toBe(6);
-    expect(get.stderr).toMatch(/CHECKSUM MISMATCH/);
-    expect(get.stderr).toContain(digest);
-    expect(existsSync(out)).toBe(false);
-    expect((await fs.readdir(work)).filter((f) => f.includes('corrupt.out'))).toEqual([]);
-
-    // An existing file is left as it was.
-    await fs.writeFile(out, 'previous');
-    expect((await cli(['get', 'rt/corrupt.bin', '-o', out], { env })).code).toBe(6);
-    expect(await fs.readFile(out, 'utf8')).toBe('previous');
+    const out = path.join(work, 'rotten.out');
+    for (let i = 0; i < 2; i++) {
+      // first a cut transfer (found while sending), then 503 blob_corrupt (quarantined)
+      const get = await cli(['get', 'rt/rotten.bin', '-o', out], { env });
+      expect(get.code).not.toBe(0);
+      expect(existsSync(out)).toBe(false);
+    }
+    const last = await cli(['get', 'rt/rotten.bin', '-o', out], { env });
+    expect(last.stderr).toMatch(/integrity check/);
   });
 });
 
