@@ -1,4 +1,5 @@
-// What the HTTP layer needs, built once by node.ts. Handlers receive this instead of reaching for globals.
+// What the HTTP layer needs, built once by node.ts (every field readonly: nothing is filled in later). Handlers
+// receive this instead of reaching for globals.
 import type { Redis } from 'ioredis';
 import type { BlobCache } from './cluster/blobCache.js';
 import type { Cluster } from './cluster/cluster.js';
@@ -36,8 +37,8 @@ export interface Deps {
   readonly heads: HeadCache;
   readonly subscriber: Subscriber;
   readonly hub: EventHub;
-  /** set once the node listens, when CLUSTER_SECRET is configured */
-  cluster: Cluster | undefined;
+  /** present when CLUSTER_SECRET is configured */
+  readonly cluster: Cluster | undefined;
   /** the Ricart-Agrawala lock, when LOCK_MODE=ricart-agrawala and the node is in a cluster */
-  readonly ra: () => RicartAgrawalaLock | undefined;
+  readonly ra: RicartAgrawalaLock | undefined;
 }

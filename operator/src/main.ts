@@ -52,7 +52,10 @@ function main(): void {
   };
   // Periodic resync: level-driven passes even without watch events (drift, missed events).
   const resyncAll = async (): Promise<void> => {
-    const list = await kube.listClusterKeys(cfg.watchNamespace).catch(() => [] as string[]);
+    const list = await kube.listClusterKeys(cfg.watchNamespace).catch((err: unknown) => {
+      log.warn({ err: String(err) }, 'resync: listing CdnClusters failed; the next resync tries again');
+      return [] as string[];
+    });
     for (const k of list) queue.add(k);
   };
   const elector = cfg.leaderElection

@@ -2,6 +2,7 @@
 // whose evictions delete the file. Home copies are never in it, so they are never evicted. Rebuilt from disk at
 // start (repair classifies every local blob).
 import { LRUCache } from 'lru-cache';
+import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { BlobStore } from '../storage/blobStore.js';
 
@@ -12,6 +13,7 @@ export class BlobCache {
     readonly maxBytes: number,
     private readonly blobs: BlobStore,
     private readonly metrics: Metrics,
+    private readonly log?: Logger,
   ) {
     this.lru =
       maxBytes > 0
@@ -52,8 +54,13 @@ export class BlobCache {
   }
 
   private async drop(sha256: string, size: number): Promise<void> {
-    this.metrics.cacheEvictions.inc();
-    await this.blobs.remove(sha256, size).catch(() => undefined);
+    try {
+      await this.blobs.remove(sha256, size);
+      this.metrics.cacheEvictions.inc(); // counted once the file is gone, not before
+    } catch (err) {
+      // Still on disk: the next repair pass finds it and tracks it again (admit), so it is evicted later.
+      this.log?.warn({ sha256, err: (err as Error).message }, 'cache eviction could not remove the file');
+    }
     this.metrics.cacheBytes.set(this.bytes);
   }
 }

@@ -10,7 +10,7 @@ import { homes, rank } from './placement.js';
 export class PeerFetcher {
   private readonly inflight = new Map<string, Promise<void>>();
 
-  constructor(private readonly deps: ClusterParts) {}
+  constructor(private readonly deps: Omit<ClusterParts, 'integrity'>) {}
 
   /** True when a transfer of this blob is already under way (the caller will be a coalesced waiter). */
   busy(sha256: string): boolean {

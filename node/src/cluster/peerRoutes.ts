@@ -26,7 +26,7 @@ export interface PeerRouteDeps {
   readonly heads: HeadCache;
   readonly maxUploadBytes: number;
   /** the Ricart-Agrawala lock, when LOCK_MODE=ricart-agrawala */
-  readonly ra: () => RicartAgrawalaLock | undefined;
+  readonly ra: RicartAgrawalaLock | undefined;
 }
 
 export function peerRouter(deps: PeerRouteDeps): Router {
@@ -90,7 +90,7 @@ export function peerRouter(deps: PeerRouteDeps): Router {
 
   router.post('/internal/ra/:type', express.json({ limit: '16kb' }), (req, res, next) => {
     const body = raBody.safeParse(req.body);
-    const ra = deps.ra();
+    const ra = deps.ra;
     if (!body.success || (req.params.type !== 'request' && req.params.type !== 'reply')) return next(apiError('invalid_request'));
     if (!ra) return next(apiError('invalid_request', 'This node is not in LOCK_MODE=ricart-agrawala.'));
     const { name, ts, from } = body.data;

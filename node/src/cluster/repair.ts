@@ -19,6 +19,12 @@ export class Repairer {
   underReplicated = 0;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  private interval: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly onChanged = (): void => {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.schedule(), 200);
+  };
 
   constructor(
     private readonly deps: ClusterParts & { store: MetadataStore },
@@ -26,6 +32,7 @@ export class Repairer {
 
   /** Runs a pass now, or once more after the one under way. */
   schedule(): void {
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
@@ -46,12 +53,18 @@ export class Repairer {
 
   /** After membership changes settle (debounced), and every intervalMs. */
   start(intervalMs: number): void {
-    this.deps.membership.on('changed', () => {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.schedule(), 200);
-    });
-    if (intervalMs > 0) setInterval(() => this.schedule(), intervalMs).unref();
+    this.deps.membership.on('changed', this.onChanged);
+    if (intervalMs > 0) this.interval = setInterval(() => this.schedule(), intervalMs).unref();
     this.schedule();
+  }
+
+  /** No new passes; waits for the one under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.deps.membership.off('changed', this.onChanged);
+    clearTimeout(this.timer);
+    clearInterval(this.interval);
+    await this.idle();
   }
 
   async idle(): Promise<void> {

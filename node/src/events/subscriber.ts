@@ -60,7 +60,11 @@ export class Subscriber extends EventEmitter {
       this.setStatus('subscribed');
       this.emit('resync');
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'subscribe failed; waiting for the next reconnect');
+      // Still connected but not subscribed: waiting for a reconnect could take forever. Drop the connection, so the
+      // retry strategy reconnects and 'ready' subscribes again.
+      if (this.status === 'closed') return;
+      this.log.warn({ err: (err as Error).message }, 'subscribe failed; reconnecting to try again');
+      this.redis.disconnect(true);
     }
   }
 

@@ -22,8 +22,8 @@ export interface BlobSource {
   readonly cache: BlobCache;
   readonly integrity: Integrity;
   readonly metrics: Metrics;
-  /** the cluster's peer fetcher, once there is one: a blob missing here is fetched from its homes */
-  readonly fetcher: () => PeerFetcher | undefined;
+  /** the cluster's peer fetcher (absent standalone): a blob missing here is fetched from its homes */
+  readonly fetcher: PeerFetcher | undefined;
 }
 
 export interface Body {
@@ -52,7 +52,7 @@ export async function sendBody(src: BlobSource, res: ServerResponse, t: Blob, b:
     src.cache.touch(t.sha256);
   } catch (err) {
     if (isIntegrityError(err)) return sendHealed(src, res, t, b, await src.integrity.corruptAndHeal(err, 'read', t.size));
-    const fetcher = src.fetcher();
+    const fetcher = src.fetcher;
     if (!isNotFound(err)) throw err;
     if (fetcher === undefined) throw missing(src, t);
     await sendMiss(src, res, t, b, fetcher);
@@ -70,7 +70,7 @@ export async function smallBytes(src: BlobSource, t: Blob): Promise<Buffer> {
       if (!(await src.integrity.corruptAndHeal(err, 'read', t.size))) throw apiError('blob_corrupt');
       return loadHot(src, t);
     }
-    const fetcher = src.fetcher();
+    const fetcher = src.fetcher;
     if (!isNotFound(err)) throw err;
     if (fetcher === undefined) throw missing(src, t);
     const release = src.blobs.hold(t.sha256);

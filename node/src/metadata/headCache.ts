@@ -16,15 +16,15 @@ export class HeadCache {
   private readonly entries: LRUCache<string, HeadEntry> | undefined;
   private generation = 0;
   private live = false;
-  /** an extra condition for trusting entries (the cluster's head lease); always true standalone */
-  private trusted: () => boolean = () => true;
-
-  constructor(maxEntries: number) {
+  /**
+   * @param trusted an extra condition for trusting entries: the cluster's head lease (cluster/coherence.ts); always
+   * true standalone
+   */
+  constructor(
+    maxEntries: number,
+    private readonly trusted: () => boolean = () => true,
+  ) {
     this.entries = maxEntries > 0 ? new LRUCache({ max: maxEntries }) : undefined;
-  }
-
-  setTrust(trusted: () => boolean): void {
-    this.trusted = trusted;
   }
 
   /** Called when the subscription goes up or down. */

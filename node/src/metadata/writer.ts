@@ -3,6 +3,7 @@
 // either no version or a complete one.
 import { apiError } from '../errors.js';
 import type { AcquireOptions, Held, WriteLock } from '../locks/types.js';
+import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { MetadataStore } from './store.js';
 import type { EventName, VersionRecord } from './types.js';
@@ -28,6 +29,7 @@ export interface WriterOptions {
    * exclusion directly, from outside, across processes.
    */
   readonly probe?: { enter(name: string): Promise<void>; exit(name: string): Promise<void> } | undefined;
+  readonly log?: Logger | undefined;
 }
 
 export class Writer {
@@ -116,7 +118,9 @@ export class Writer {
       throw apiError('locked', `"${name}" is locked by ${res.detail}.`, { holder: res.detail });
     }
     if (!res.ok) return undefined;
-    await this.opts.onCommitted(name);
+    // Committed: from here the client is told so, whatever happens. A failed invalidation is logged (coherence
+    // has already waited out the head lease for members that did not answer), never reported as a failed write.
+    await this.opts.onCommitted(name).catch((err: unknown) => this.opts.log?.error({ name, err: (err as Error).message }, 'after-commit step failed'));
     this.metrics.versionsWritten.inc({ kind: intent.kind });
     this.metrics.eventsPublished.inc({ event: d.event });
     if (d.version.deduplicated) {

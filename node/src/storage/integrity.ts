@@ -23,7 +23,7 @@ export class Integrity {
     private readonly blobs: BlobStore,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-    private readonly healFrom: () => HealFrom | undefined,
+    private readonly healFrom: HealFrom | undefined,
     private readonly sizeOf: (sha256: string) => Promise<number | undefined>,
   ) {}
 
@@ -56,7 +56,7 @@ export class Integrity {
   }
 
   private async fetch(sha256: string, known: number | undefined): Promise<boolean> {
-    const from = this.healFrom();
+    const from = this.healFrom;
     if (!from) return false;
     try {
       const size = known ?? (await this.sizeOf(sha256));
