@@ -1,30 +1,30 @@
 // Builds one file node from its config, each component once and in order: connections and stores, the listening
 // socket (the cluster needs the address peers reach it at), the cluster, the write lock, the writer, the caches and
 // the HTTP handler. main.ts and the tests both use it; close() stops everything in reverse.
-import type http from "node:http";
-import { Redis } from "ioredis";
-import { BlobCache } from "./cluster/blobCache.js";
-import { Cluster } from "./cluster/cluster.js";
-import type { Config } from "./config.js";
-import type { Deps } from "./deps.js";
-import { EventHub } from "./events/hub.js";
-import { Subscriber } from "./events/subscriber.js";
-import { bindServer, createHttpServer, serve } from "./http/app.js";
-import { LocalLock } from "./locks/localLock.js";
-import { criticalSectionProbe } from "./locks/probe.js";
-import { RedisLeaseLock } from "./locks/redisLease.js";
-import { RicartAgrawalaLock } from "./locks/ricartAgrawala.js";
-import type { WriteLock } from "./locks/types.js";
-import { createLogger, type Logger } from "./log.js";
-import { HeadCache } from "./metadata/headCache.js";
-import { MetadataStore } from "./metadata/store.js";
-import { Writer } from "./metadata/writer.js";
-import { createMetrics, type Metrics } from "./metrics.js";
-import { BlobStore } from "./storage/blobStore.js";
-import { collectGarbage } from "./storage/gc.js";
-import { HotCache } from "./storage/hotCache.js";
-import { Integrity } from "./storage/integrity.js";
-import { Scrubber } from "./storage/scrub.js";
+import type http from 'node:http';
+import { Redis } from 'ioredis';
+import { BlobCache } from './cluster/blobCache.js';
+import { Cluster } from './cluster/cluster.js';
+import type { Config } from './config.js';
+import type { Deps } from './deps.js';
+import { EventHub } from './events/hub.js';
+import { Subscriber } from './events/subscriber.js';
+import { bindServer, createHttpServer, serve } from './http/app.js';
+import { LocalLock } from './locks/localLock.js';
+import { criticalSectionProbe } from './locks/probe.js';
+import { RedisLeaseLock } from './locks/redisLease.js';
+import { RicartAgrawalaLock } from './locks/ricartAgrawala.js';
+import type { WriteLock } from './locks/types.js';
+import { createLogger, type Logger } from './log.js';
+import { HeadCache } from './metadata/headCache.js';
+import { MetadataStore } from './metadata/store.js';
+import { Writer } from './metadata/writer.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { BlobStore } from './storage/blobStore.js';
+import { collectGarbage } from './storage/gc.js';
+import { HotCache } from './storage/hotCache.js';
+import { Integrity } from './storage/integrity.js';
+import { Scrubber } from './storage/scrub.js';
 
 export interface FileNode {
   readonly deps: Deps;
@@ -43,112 +43,45 @@ function connectRedis(cfg: Config, log: Logger): Redis {
     maxRetriesPerRequest: 2,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
   });
-  redis.on("error", (err: Error) =>
-    log.debug({ err: err.message }, "redis connection error"),
-  );
+  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
   return redis;
 }
 
 /** The writes' lock: Ricart-Agrawala among the cluster's members, a Redis lease, or this process only. */
-function writeLock(
-  cfg: Config,
-  cluster: Cluster | undefined,
-  leases: RedisLeaseLock,
-  local: LocalLock,
-  metrics: Metrics,
-  log: Logger,
-): WriteLock {
-  if (cfg.lockMode === "ricart-agrawala" && cluster) {
-    return new RicartAgrawalaLock(
-      cluster.membership,
-      cluster.peers,
-      local,
-      { waitMs: cfg.lockWaitMs },
-      metrics,
-      log.child({ component: "ra" }),
-    );
+function writeLock(cfg: Config, cluster: Cluster | undefined, leases: RedisLeaseLock, local: LocalLock, metrics: Metrics, log: Logger): WriteLock {
+  if (cfg.lockMode === 'ricart-agrawala' && cluster) {
+    return new RicartAgrawalaLock(cluster.membership, cluster.peers, local, { waitMs: cfg.lockWaitMs }, metrics, log.child({ component: 'ra' }));
   }
-  return cfg.lockMode === "redis" ? leases : local;
+  return cfg.lockMode === 'redis' ? leases : local;
 }
 
-export async function createNode(
-  cfg: Config,
-  log: Logger = createLogger(cfg.logLevel, cfg.nodeId),
-): Promise<FileNode> {
+export async function createNode(cfg: Config, log: Logger = createLogger(cfg.logLevel, cfg.nodeId)): Promise<FileNode> {
   const metrics = createMetrics(cfg.nodeId);
   const redis = connectRedis(cfg, log);
   await redis.connect();
   const blobs = new BlobStore(cfg.dataDir);
   await blobs.init();
   const store = new MetadataStore(redis, cfg.eventsStreamMaxLen);
-  const cache = new BlobCache(
-    cfg.cacheMaxBytes,
-    blobs,
-    metrics,
-    log.child({ component: "cache" }),
-  );
+  const cache = new BlobCache(cfg.cacheMaxBytes, blobs, metrics, log.child({ component: 'cache' }));
 
   const server = createHttpServer(cfg);
   const url = await bindServer(server, cfg);
   const secret = cfg.clusterSecret;
   const cluster =
-    secret === undefined
-      ? undefined
-      : new Cluster(
-          { ...cfg, clusterSecret: secret },
-          cfg.advertiseUrl ?? url,
-          redis,
-          { blobs, store, cache, metrics, log },
-        );
-  if (!cluster)
-    log.warn(
-      "standalone: CLUSTER_SECRET is not set, so this node does not join a cluster",
-    );
-  const integrity =
-    cluster?.integrity ??
-    new Integrity(
-      blobs,
-      metrics,
-      log.child({ component: "integrity" }),
-      undefined,
-      (sha) => store.contentSize(sha),
-    );
+    secret === undefined ? undefined : new Cluster({ ...cfg, clusterSecret: secret }, cfg.advertiseUrl ?? url, redis, { blobs, store, cache, metrics, log });
+  if (!cluster) log.warn('standalone: CLUSTER_SECRET is not set, so this node does not join a cluster');
+  const integrity = cluster?.integrity ?? new Integrity(blobs, metrics, log.child({ component: 'integrity' }), undefined, (sha) => store.contentSize(sha));
 
-  const heads = new HeadCache(
-    cfg.headCacheMaxEntries,
-    cluster ? () => cluster.trusted() : undefined,
-  );
-  cluster?.membership.on("stale", () => heads.clear());
-  const subscriber = new Subscriber(
-    cfg.redisUrl,
-    log.child({ component: "subscriber" }),
-  );
-  subscriber.on("status", (s: string) => heads.setLive(s === "subscribed"));
-  subscriber.on("message", (msg: { filename: string }) =>
-    heads.invalidate(msg.filename),
-  );
+  const heads = new HeadCache(cfg.headCacheMaxEntries, cluster ? () => cluster.trusted() : undefined);
+  cluster?.membership.on('stale', () => heads.clear());
+  const subscriber = new Subscriber(cfg.redisUrl, log.child({ component: 'subscriber' }));
+  subscriber.on('status', (s: string) => heads.setLive(s === 'subscribed'));
+  subscriber.on('message', (msg: { filename: string }) => heads.invalidate(msg.filename));
   const localLock = new LocalLock(metrics);
-  const leases = new RedisLeaseLock(
-    redis,
-    localLock,
-    {
-      nodeId: cfg.nodeId,
-      writeTtlMs: cfg.lockTtlMs,
-      writeWaitMs: cfg.lockWaitMs,
-    },
-    metrics,
-  );
-  subscriber.on("lock-released", (name: string) =>
-    leases.wakeups.released(name),
-  );
+  const leases = new RedisLeaseLock(redis, localLock, { nodeId: cfg.nodeId, writeTtlMs: cfg.lockTtlMs, writeWaitMs: cfg.lockWaitMs }, metrics);
+  subscriber.on('lock-released', (name: string) => leases.wakeups.released(name));
   await subscriber.start();
-  const hub = new EventHub(
-    redis,
-    subscriber,
-    { maxClients: cfg.maxSseClients, heartbeatMs: cfg.sseHeartbeatMs },
-    metrics,
-    log.child({ component: "events" }),
-  );
+  const hub = new EventHub(redis, subscriber, { maxClients: cfg.maxSseClients, heartbeatMs: cfg.sseHeartbeatMs }, metrics, log.child({ component: 'events' }));
 
   const lock = writeLock(cfg, cluster, leases, localLock, metrics, log);
   const writer = new Writer(store, lock, metrics, {
@@ -158,56 +91,21 @@ export async function createNode(
       heads.invalidate(name);
       await cluster?.coherence.invalidate(name);
     },
-    replicate:
-      cluster && ((sha256, size) => cluster.replicator.replicate(sha256, size)),
-    probe: cfg.lockProbe
-      ? criticalSectionProbe(redis, cfg.lockProbeHoldMs)
-      : undefined,
-    log: log.child({ component: "writer" }),
+    replicate: cluster && ((sha256, size) => cluster.replicator.replicate(sha256, size)),
+    probe: cfg.lockProbe ? criticalSectionProbe(redis, cfg.lockProbeHoldMs) : undefined,
+    log: log.child({ component: 'writer' }),
   });
   const hot = new HotCache(cfg.hotCacheMaxBytes, cfg.hotCacheMaxObjectBytes);
-  const source = {
-    blobs,
-    hot,
-    cache,
-    integrity,
-    metrics,
-    fetcher: cluster?.fetcher,
-  };
+  const source = { blobs, hot, cache, integrity, metrics, fetcher: cluster?.fetcher };
   const ra = lock instanceof RicartAgrawalaLock ? lock : undefined;
-  const deps: Deps = {
-    cfg,
-    log,
-    metrics,
-    redis,
-    store,
-    writer,
-    leases,
-    blobs,
-    integrity,
-    source,
-    hot,
-    cache,
-    heads,
-    subscriber,
-    hub,
-    cluster,
-    ra,
-  };
+  const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, integrity, source, hot, cache, heads, subscriber, hub, cluster, ra };
   serve(server, deps);
 
-  const scrubber = new Scrubber(
-    blobs,
-    integrity,
-    metrics,
-    log.child({ component: "scrub" }),
-    {
-      bytesPerSec: cfg.scrubBytesPerSec,
-      intervalMs: cfg.scrubIntervalMs,
-    },
-  );
-  const gc = (): Promise<number> =>
-    collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
+  const scrubber = new Scrubber(blobs, integrity, metrics, log.child({ component: 'scrub' }), {
+    bytesPerSec: cfg.scrubBytesPerSec,
+    intervalMs: cfg.scrubIntervalMs,
+  });
+  const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
   let gcTimer: NodeJS.Timeout | undefined;
 
   return {
@@ -217,46 +115,23 @@ export async function createNode(
     gc,
     async listen() {
       if (cfg.gcIntervalMs > 0) {
-        gcTimer = setInterval(
-          () =>
-            void gc().catch((err: Error) =>
-              log.warn({ err: err.message }, "gc failed"),
-            ),
-          cfg.gcIntervalMs,
-        );
+        gcTimer = setInterval(() => void gc().catch((err: Error) => log.warn({ err: err.message }, 'gc failed')), cfg.gcIntervalMs);
         gcTimer.unref();
       }
       await cluster?.start();
       scrubber.start();
-      log.info(
-        {
-          url,
-          dataDir: cfg.dataDir,
-          blobs: blobs.stats,
-          cluster: cluster?.membership.ids(),
-        },
-        "file node listening",
-      );
+      log.info({ url, dataDir: cfg.dataDir, blobs: blobs.stats, cluster: cluster?.membership.ids() }, 'file node listening');
       return url;
     },
     async close() {
       clearInterval(gcTimer);
       await scrubber.stop();
-      await cluster
-        ?.handoff()
-        .catch((err: Error) =>
-          log.error({ err: err.message }, "hand-off failed"),
-        );
+      await cluster?.handoff().catch((err: Error) => log.error({ err: err.message }, 'hand-off failed'));
       await cluster?.stop();
       hub.close();
-      const closed = new Promise<void>((resolve) =>
-        server.close(() => resolve()),
-      );
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const timer = setTimeout(
-        () => server.closeAllConnections(),
-        cfg.shutdownGraceMs,
-      );
+      const timer = setTimeout(() => server.closeAllConnections(), cfg.shutdownGraceMs);
       await closed;
       clearTimeout(timer);
       subscriber.close();

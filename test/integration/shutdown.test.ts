@@ -2,16 +2,16 @@
 // left in the process — no timer (heartbeat, repair, GC, scrub, SSE heartbeat), no socket (Redis, the server, peers).
 // In-process on purpose: async_hooks sees every timer and socket created while the node runs (unref'd ones too,
 // which process.getActiveResourcesInfo() leaves out) and whether it was cleared or closed.
-import { createHook } from "node:async_hooks";
-import { readdirSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRET } from "../helpers/cluster.js";
-import { put } from "../helpers/http.js";
-import { loadConfig } from "../../node/src/config.js";
-import { createLogger } from "../../node/src/log.js";
-import { createNode } from "../../node/src/node.js";
-import { tempDir } from "../helpers/node.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { createHook } from 'node:async_hooks';
+import { readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECRET } from '../helpers/cluster.js';
+import { put } from '../helpers/http.js';
+import { loadConfig } from '../../node/src/config.js';
+import { createLogger } from '../../node/src/log.js';
+import { createNode } from '../../node/src/node.js';
+import { tempDir } from '../helpers/node.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -22,11 +22,11 @@ afterAll(async () => {
 });
 
 // SHUTDOWN_TRACE=1: report where each leftover was created
-const TRACE = process.env.SHUTDOWN_TRACE === "1";
+const TRACE = process.env.SHUTDOWN_TRACE === '1';
 if (TRACE) Error.stackTraceLimit = 40;
 // (file handles are counted as open fds instead: async_hooks reports their end only when they are collected)
 const WATCHED = /^(Timeout|TCPWRAP|TCPSERVERWRAP|PIPEWRAP)$/;
-const openFds = (): number => readdirSync("/proc/self/fd").length;
+const openFds = (): number => readdirSync('/proc/self/fd').length;
 
 /** Timers and sockets created between start() and stop() and not yet cleared or closed. */
 function tracker(): {
@@ -41,10 +41,8 @@ function tracker(): {
   let closed = false;
   const hook = createHook({
     init(id, type) {
-      if (closed && WATCHED.test(type))
-        after.push(type + (TRACE ? new Error().stack : ""));
-      if (WATCHED.test(type))
-        live.set(id, type + (TRACE ? `\n${new Error().stack}` : ""));
+      if (closed && WATCHED.test(type)) after.push(type + (TRACE ? new Error().stack : ''));
+      if (WATCHED.test(type)) live.set(id, type + (TRACE ? `\n${new Error().stack}` : ''));
     },
     destroy(id) {
       live.delete(id);
@@ -55,45 +53,43 @@ function tracker(): {
     stop: () => hook.disable(),
     closed: () => (closed = true),
     since: () => [...after],
-    alive: () => [...live.values()].map((v) => (TRACE ? v : v.split("\n")[0]!)),
+    alive: () => [...live.values()].map((v) => (TRACE ? v : v.split('\n')[0]!)),
   };
 }
 
-describe("shutdown", () => {
-  it("a node in a cluster, with GC, scrub and an SSE client, leaves nothing running after close()", async () => {
+describe('shutdown', () => {
+  it('a node in a cluster, with GC, scrub and an SSE client, leaves nothing running after close()', async () => {
     const env = {
       CLUSTER_SECRET: SECRET,
-      HEARTBEAT_MS: "100",
-      MEMBER_TTL_MS: "500",
-      HEAD_LEASE_MS: "300",
-      REPAIR_INTERVAL_MS: "200",
-      GC_INTERVAL_MS: "100",
-      SCRUB_BYTES_PER_SEC: "1000000",
-      SCRUB_INTERVAL_MS: "100",
-      SSE_HEARTBEAT_MS: "100",
-      SHUTDOWN_GRACE_MS: "200",
+      HEARTBEAT_MS: '100',
+      MEMBER_TTL_MS: '500',
+      HEAD_LEASE_MS: '300',
+      REPAIR_INTERVAL_MS: '200',
+      GC_INTERVAL_MS: '100',
+      SCRUB_BYTES_PER_SEC: '1000000',
+      SCRUB_INTERVAL_MS: '100',
+      SSE_HEARTBEAT_MS: '100',
+      SHUTDOWN_GRACE_MS: '200',
     };
     const cfg = loadConfig({
-      NODE_ID: "closing",
-      PORT: "0",
-      HOST: "127.0.0.1",
+      NODE_ID: 'closing',
+      PORT: '0',
+      HOST: '127.0.0.1',
       REDIS_URL: redis.url,
       DATA_DIR: await tempDir(),
       ...env,
     });
-    const log = createLogger("silent", cfg.nodeId); // the process's log sink (main.ts owns it), not the node's
+    const log = createLogger('silent', cfg.nodeId); // the process's log sink (main.ts owns it), not the node's
     const fdsBefore = openFds();
     const t = tracker();
     t.start();
     const node = await createNode(cfg, log);
     await node.listen();
-    expect((await put(node.url, "shutdown/a.txt", "some content")).status).toBe(
-      201,
-    );
+    expect((await put(node.url, 'shutdown/a.txt', 'some content')).status).toBe(201);
     const events = new AbortController();
     const sse = await fetch(`${node.url}/events`, { signal: events.signal });
     expect(sse.status).toBe(200);
-    expect(t.alive().some((r) => r.startsWith("Timeout"))).toBe(true); // the check below can see what a running node holds
+    expect(t.alive().some((r) => r.startsWith('Timeout'))).toBe(true); // the check below can see what a running node holds
     events.abort(); // first: a request still open at close() would be retried by fetch itself, after close
     await node.close();
     t.closed();
@@ -101,10 +97,7 @@ describe("shutdown", () => {
     // only be seen over a window: 500 ms, longer than every interval configured above.
     const quiet = Date.now() + 500;
     const deadline = Date.now() + 5000;
-    while (
-      Date.now() < quiet ||
-      ((t.alive().length > 0 || openFds() > fdsBefore) && Date.now() < deadline)
-    ) {
+    while (Date.now() < quiet || ((t.alive().length > 0 || openFds() > fdsBefore) && Date.now() < deadline)) {
       await new Promise((r) => setImmediate(r));
     }
     t.stop();

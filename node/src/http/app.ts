@@ -1,46 +1,37 @@
 // The node's HTTP server: the lean read path first, Express for everything else, one error handler, and one log
 // line plus metrics per request (observe.ts).
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
-import express, {
-  type NextFunction,
-  type Request,
-  type Response,
-} from "express";
-import type { Config } from "../config.js";
-import type { Deps } from "../deps.js";
-import { ApiError, apiError } from "../errors.js";
-import { accessLog } from "../log.js";
-import { peerRouter } from "../cluster/peerRoutes.js";
-import { compatRouter } from "./compatRoutes.js";
-import { filesRouter, refuseDeclaredOver } from "./filesRoutes.js";
-import { lockRouter } from "./lockRoutes.js";
-import { opsRouter } from "./opsRoutes.js";
-import { RequestObserver } from "./observe.js";
-import { createReadPath } from "./readPath.js";
-import {
-  clientErrorCode,
-  rawErrorResponse,
-  sendError,
-  withDependencyState,
-} from "./respond.js";
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Config } from '../config.js';
+import type { Deps } from '../deps.js';
+import { ApiError, apiError } from '../errors.js';
+import { accessLog } from '../log.js';
+import { peerRouter } from '../cluster/peerRoutes.js';
+import { compatRouter } from './compatRoutes.js';
+import { filesRouter, refuseDeclaredOver } from './filesRoutes.js';
+import { lockRouter } from './lockRoutes.js';
+import { opsRouter } from './opsRoutes.js';
+import { RequestObserver } from './observe.js';
+import { createReadPath } from './readPath.js';
+import { clientErrorCode, rawErrorResponse, sendError, withDependencyState } from './respond.js';
 
 // Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
-const BODY_ERRORS: Record<string, ApiError["code"]> = {
-  "entity.parse.failed": "invalid_json",
-  "entity.too.large": "payload_too_large",
-  "encoding.unsupported": "unsupported_media_type",
-  "charset.unsupported": "unsupported_media_type",
-  "request.aborted": "incomplete_body",
-  "request.size.invalid": "incomplete_body",
+const BODY_ERRORS: Record<string, ApiError['code']> = {
+  'entity.parse.failed': 'invalid_json',
+  'entity.too.large': 'payload_too_large',
+  'encoding.unsupported': 'unsupported_media_type',
+  'charset.unsupported': 'unsupported_media_type',
+  'request.aborted': 'incomplete_body',
+  'request.size.invalid': 'incomplete_body',
 };
 
 export function createExpressApp(deps: Deps): express.Express {
   const app = express();
-  app.disable("x-powered-by");
-  app.set("etag", false);
-  app.set("query parser", "simple");
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
   // No route takes a body over MAX_UPLOAD_BYTES: refused on the header, before any body parser waits for it.
   app.use(refuseDeclaredOver(deps.cfg.maxUploadBytes));
   app.use(
@@ -58,16 +49,11 @@ export function createExpressApp(deps: Deps): express.Express {
   app.use(filesRouter(deps));
   app.use(lockRouter(deps));
   app.use(compatRouter(deps));
-  app.use((_req: Request, _res: Response, next: NextFunction) =>
-    next(apiError("route_not_found")),
-  );
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(apiError('route_not_found')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     // An unread request body cannot be left on a keep-alive connection: close it after answering.
-    if (!req.complete) res.setHeader("Connection", "close");
-    sendError(
-      res,
-      withDependencyState(fromExpress(err), deps.redis.status === "ready"),
-    );
+    if (!req.complete) res.setHeader('Connection', 'close');
+    sendError(res, withDependencyState(fromExpress(err), deps.redis.status === 'ready'));
   });
   return app;
 }
@@ -77,17 +63,11 @@ export function createExpressApp(deps: Deps): express.Express {
  * is the request's fault found by Express itself (a path parameter that is not valid percent-encoding, for one).
  */
 function fromExpress(err: unknown): unknown {
-  if (err instanceof ApiError || typeof err !== "object" || err === null)
-    return err;
+  if (err instanceof ApiError || typeof err !== 'object' || err === null) return err;
   const { type, status } = err as { type?: unknown; status?: unknown };
-  const bodyCode =
-    typeof type === "string" && Object.hasOwn(BODY_ERRORS, type)
-      ? BODY_ERRORS[type]
-      : undefined;
-  if (bodyCode)
-    return new ApiError(bodyCode, undefined, undefined, { cause: err });
-  if (typeof status === "number" && status >= 400 && status < 500)
-    return new ApiError("bad_request", undefined, undefined, { cause: err });
+  const bodyCode = typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined;
+  if (bodyCode) return new ApiError(bodyCode, undefined, undefined, { cause: err });
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('bad_request', undefined, undefined, { cause: err });
   return err;
 }
 
@@ -106,30 +86,23 @@ export function createHttpServer(cfg: Config): http.Server {
  * Binds the socket before anything else is built, so the cluster knows the address peers reach this node at.
  * Connections that arrive before serve() wait in the accept queue. Returns http://host:port.
  */
-export async function bindServer(
-  server: http.Server,
-  cfg: Config,
-): Promise<string> {
+export async function bindServer(server: http.Server, cfg: Config): Promise<string> {
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once('error', reject);
     server.listen(cfg.port, cfg.host, () => {
-      server.off("error", reject);
+      server.off('error', reject);
       resolve();
     });
   });
   const addr = server.address() as AddressInfo;
-  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-  return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${addr.port}`;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
 }
 
 /** Starts answering: the lean read path first, Express for the rest. */
 export function serve(server: http.Server, deps: Deps): void {
   const app = createExpressApp(deps);
-  const observer = new RequestObserver(
-    deps.metrics,
-    deps.log,
-    accessLog(deps.log),
-  );
+  const observer = new RequestObserver(deps.metrics, deps.log, accessLog(deps.log));
   const readPath = createReadPath({
     store: deps.store,
     heads: deps.heads,
@@ -137,20 +110,23 @@ export function serve(server: http.Server, deps: Deps): void {
     metrics: deps.metrics,
     cacheControlLatest: deps.cfg.cacheControlLatest,
     source: deps.source,
-    redisReady: () => deps.redis.status === "ready",
+    redisReady: () => deps.redis.status === 'ready',
     observer,
   });
   // The latest response on each connection, so a parser error on it is never written into a response under way.
   const latest = new WeakMap<Duplex, http.ServerResponse>();
-  server.on(
-    "request",
-    (req: http.IncomingMessage, res: http.ServerResponse) => {
-      latest.set(req.socket, res);
-      if (readPath(req, res)) return;
-      observer.watch(req, res);
-      app(req, res);
-    },
-  );
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    latest.set(req.socket, res);
+    if (readPath(req, res)) return;
+    observer.watch(req, res);
+    app(req, res);
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, latest.get(socket)));
+  // Any Expect but 100-continue (Node answers that one itself); close, since the client may still send a body.
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    observer.watch(req, res);
+    sendError(res, apiError('expectation_failed'), { Connection: 'close' });
+  });
   // Idle sockets (including a stalled upload body) are closed after IDLE_TIMEOUT_MS without a byte.
   server.setTimeout(deps.cfg.idleTimeoutMs, (socket) => socket.destroy());
 }
@@ -160,23 +136,11 @@ export function serve(server: http.Server, deps: Deps): void {
  * the answer is written on the socket itself, in the catalogue's JSON like every other error. Not when the peer is
  * gone (ECONNRESET) or the socket cannot take it, and not in the middle of a response already being sent.
  */
-function answerClientError(
-  err: NodeJS.ErrnoException,
-  socket: Duplex,
-  res: http.ServerResponse | undefined,
-): void {
-  const midResponse =
-    res !== undefined && res.headersSent && !res.writableFinished;
-  if (err.code === "ECONNRESET" || !socket.writable || midResponse) {
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, res: http.ServerResponse | undefined): void {
+  const midResponse = res !== undefined && res.headersSent && !res.writableFinished;
+  if (err.code === 'ECONNRESET' || !socket.writable || midResponse) {
     socket.destroy();
     return;
   }
-  socket.end(
-    rawErrorResponse(
-      new ApiError(clientErrorCode(err.code), undefined, undefined, {
-        cause: err,
-      }),
-    ),
-    () => socket.destroy(),
-  );
+  socket.end(rawErrorResponse(new ApiError(clientErrorCode(err.code), undefined, undefined, { cause: err })), () => socket.destroy());
 }
