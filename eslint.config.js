@@ -1,4 +1,4 @@
-// Lint for readability (see shared STYLE.md): type-aware rules, no floating promises, explicit exported types.
+// Lint for readability (the house style, ../shared/STYLE.md beside the repository): type-aware rules, no floating promises, explicit exported types.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -1,5 +1,5 @@
 // The error catalogue: every error the API can return, defined once. Clients match on `code`, never on text.
-// docs/api.md lists these codes; test/unit/errors.test.ts checks that every code here is documented there.
+// docs/api.md lists these codes; test/unit/catalogue.test.ts checks that every code here is documented there.
 
 export const catalogue = {
   invalid_name: { status: 400, message: 'The file name is not valid.' },

@@ -80,12 +80,12 @@ export function createMetrics(nodeId: string) {
     }),
     peerFetches: new Counter({
       name: 'kubecdn_peer_fetches_total',
-      help: 'Blob transfers from a peer (reserved for the cluster)',
+      help: 'Blob transfers from a peer (cache misses and heals)',
       registers: r,
     }),
     peerFetchBytes: new Counter({
       name: 'kubecdn_peer_fetch_bytes_total',
-      help: 'Bytes fetched from peers (reserved for the cluster)',
+      help: 'Bytes fetched from peers',
       registers: r,
     }),
     peerFetchFailovers: new Counter({

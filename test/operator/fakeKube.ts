@@ -1,6 +1,6 @@
 // AN IN-MEMORY FAKE of the operator's KubeApi interface (operator/src/kube/types.ts), not of Kubernetes: it stores
 // what the reconciler applies and lets a test set what it observes. It stands in until the control loop runs
-// against a real API server (issue 7); it cannot tell whether the API server would accept an object.
+// against a real API server (test/k8s/); it cannot tell whether the API server would accept an object.
 import type { CdnCluster, CdnClusterStatus } from '../../operator/src/api/types.js';
 import { CLUSTER_LABEL } from '../../operator/src/desired/names.js';
 import type { AppliedObject, ISecret } from '../../operator/src/desired/types.js';

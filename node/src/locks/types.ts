@@ -1,5 +1,5 @@
 // The seam where write serialization plugs in: every write path holds the per-name lock around its commit.
-// Modes: redis (lease + fencing, also behind the lock API), ricart-agrawala (planned), local (in-process only).
+// Modes: redis (lease + fencing, also behind the lock API), ricart-agrawala (among live members; locks/ricartAgrawala.ts), local (in-process only).
 
 export interface Held {
   /** Fencing token of this hold; the commit refuses one older than the last committed for the name (0: none). */
