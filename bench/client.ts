@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { Readable } from 'node:stream';
-import { sampleValue } from './promText.js';
 
 export interface Timed {
   readonly status: number;
@@ -90,12 +89,6 @@ export async function putFile(base: string, name: string, body: Buffer, token: s
   const r = await put(base, name, body, { token, agent });
   if (r.status !== 201 && r.status !== 200) throw new Error(`PUT ${name}: ${r.status} ${r.body?.toString().slice(0, 300)}`);
   return r;
-}
-
-/** One counter or histogram part (summed over the series matching `labels`) from a node's /metrics. */
-export async function metric(base: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  return sampleValue(text, name, labels);
 }
 
 /** Opens `n` keep-alive connections on the agent, so the requests that follow start together without a connect. */

@@ -3,19 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { homes } from '../node/src/cluster/placement.js';
-import { freePort, waitFor } from '../test/helpers/redis.js';
-import { start, type Child } from './proc.js';
+import { everyNodeSees } from '../test/helpers/cluster.js';
+import { spawnNode, type ChildNode } from '../test/helpers/nodeProcess.js';
+import { logsIn } from './proc.js';
 import { startRedisServer, type RedisServer } from './servers.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../node/src/main.js');
-
-export interface BenchNode {
+/** A node process (its pid, log file, stop) with its id. */
+export interface BenchNode extends ChildNode {
   readonly id: string;
-  readonly url: string;
-  readonly dataDir: string;
-  readonly child: Child;
 }
 
 export interface BenchCluster {
@@ -47,8 +43,7 @@ export async function startCluster(runDir: string, name: string, opts: ClusterOp
   const redis = await startRedisServer(runDir, `${name}-redis`);
   const token = randomBytes(12).toString('hex');
   const env = {
-    HOST: '127.0.0.1',
-    REDIS_URL: redis.redisUrl,
+    LOG_LEVEL: 'info', // the node's default, as users run it
     WRITE_TOKEN: token,
     CLUSTER_SECRET: randomBytes(12).toString('hex'),
     REPLICATION_FACTOR: String(replication),
@@ -57,10 +52,10 @@ export async function startCluster(runDir: string, name: string, opts: ClusterOp
   const nodes: BenchNode[] = [];
   try {
     const ids = Array.from({ length: size }, (_, i) => `node-${String.fromCharCode(97 + i)}`);
-    nodes.push(...(await Promise.all(ids.map((id) => startNode(dir, id, env)))));
-    await waitFor(async () => (await Promise.all(nodes.map(memberCount))).every((n) => n === size), 20_000, `${size} members`);
+    nodes.push(...(await Promise.all(ids.map((id) => startNode(redis.redisUrl, dir, id, env)))));
+    await everyNodeSees(nodes.map((n) => n.url), size, 20_000);
   } catch (err) {
-    await Promise.all([...nodes.map((n) => n.child.stop()), redis.child.stop()]);
+    await Promise.all([...nodes.map((n) => n.stop()), redis.child.stop()]);
     throw err;
   }
   const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -81,39 +76,15 @@ export async function startCluster(runDir: string, name: string, opts: ClusterOp
       return other;
     },
     async stop() {
-      await Promise.all(nodes.map((n) => n.child.stop()));
+      await Promise.all(nodes.map((n) => n.stop()));
       await redis.child.stop();
     },
   };
 }
 
-async function memberCount(n: BenchNode): Promise<number> {
-  const info = (await (await fetch(`${n.url}/cluster`)).json()) as { members?: unknown[] };
-  return info.members?.length ?? 0;
-}
-
-/** One node; a port found free can be taken before the node binds it, so a failed start retries on a new one. */
-async function startNode(dir: string, id: string, env: Record<string, string>): Promise<BenchNode> {
+/** One node, its data and log in the cluster's dir. */
+async function startNode(redisUrl: string, dir: string, id: string, env: Record<string, string>): Promise<BenchNode> {
   const dataDir = path.join(dir, id);
   await fs.mkdir(dataDir, { recursive: true });
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const child = start(id, process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH, ...env, NODE_ID: id, PORT: String(port), DATA_DIR: dataDir },
-      logFile: path.join(dir, `${id}.log`),
-    });
-    const url = `http://127.0.0.1:${port}`;
-    try {
-      // Ready means it answers with its own id: on a lost port race another process would answer (or nobody).
-      await waitFor(async () => child.exited() || ((await (await fetch(`${url}/healthz`)).json()) as { node?: string }).node === id, 15_000, `${id} on ${url}`);
-      if (child.exited()) throw new Error(`${id} exited with ${child.proc.exitCode}`);
-      return { id, url, dataDir, child };
-    } catch (err) {
-      await child.stop(500);
-      if (attempt >= 3) {
-        const log = await fs.readFile(child.logFile, 'utf8').catch(() => '');
-        throw new Error(`${(err as Error).message}\n${log.slice(-2000)}`, { cause: err });
-      }
-    }
-  }
+  return { ...(await spawnNode(redisUrl, { ...env, NODE_ID: id, DATA_DIR: dataDir }, logsIn(dir))), id };
 }

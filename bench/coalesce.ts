@@ -1,7 +1,8 @@
 // 100 concurrent cold misses for one fresh blob on a node that is not its home: they must share one peer transfer,
 // and every client must get the whole, correct body.
 import { randomBytes } from 'node:crypto';
-import { fileUrl, keepAliveAgent, metric, openConnections, putFile, sha256Hex, timed } from './client.js';
+import { metric } from '../test/helpers/metrics.js';
+import { fileUrl, keepAliveAgent, openConnections, putFile, sha256Hex, timed } from './client.js';
 import { say, type Ctx } from './context.js';
 import { summarize, type Summary } from './stats.js';
 

@@ -5,7 +5,8 @@ import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileUrl, keepAliveAgent, metric, putFile, sha256Hex, timed, type Timed } from './client.js';
+import { metric } from '../test/helpers/metrics.js';
+import { fileUrl, keepAliveAgent, putFile, sha256Hex, timed, type Timed } from './client.js';
 import { say, type Ctx } from './context.js';
 import { summarize, type Summary } from './stats.js';
 

@@ -5,7 +5,8 @@
 // LOCK_MODE=local serializes writers within one node only (the commit's compare-and-set orders the rest).
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { auth, keepAliveAgent, metric, put, timed } from './client.js';
+import { metric } from '../test/helpers/metrics.js';
+import { auth, keepAliveAgent, put, timed } from './client.js';
 import { startCluster, type BenchCluster, type BenchNode } from './cluster.js';
 import { say } from './context.js';
 import type { Plan } from './plan.js';

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Redis } from 'ioredis';
+import { SseParser } from '../cli/src/sse.js';
 import { keepAliveAgent, putFile } from './client.js';
 import { say, type Ctx } from './context.js';
 import { summarize, type Summary } from './stats.js';
@@ -33,23 +34,6 @@ export interface NotifyResult {
 type Arrivals = Map<string, { at: number; wallMs: number; committedMs: number }>;
 const key = (name: unknown, version: unknown): string => `${String(name)}#${String(version)}`;
 
-/** Splits complete SSE blocks off a buffer; returns the data payloads and what is left. Pure. */
-export function sseBlocks(buf: string): { data: string[]; rest: string } {
-  const data: string[] = [];
-  let rest = buf;
-  for (let i = rest.indexOf('\n\n'); i !== -1; i = rest.indexOf('\n\n')) {
-    const payload = rest
-      .slice(0, i)
-      .split('\n')
-      .filter((l) => l.startsWith('data: '))
-      .map((l) => l.slice(6))
-      .join('');
-    if (payload) data.push(payload);
-    rest = rest.slice(i + 2);
-  }
-  return { data, rest };
-}
-
 function record(arrivals: Arrivals, payload: string, at: number): void {
   const e = JSON.parse(payload) as { filename?: string; version?: number; time?: string };
   arrivals.set(key(e.filename, e.version), { at, wallMs: Date.now(), committedMs: Date.parse(e.time ?? '') });
@@ -60,13 +44,11 @@ function sseClient(base: string, arrivals: Arrivals): Promise<http.ClientRequest
   return new Promise((resolve, reject) => {
     const req = http.get(`${base}/events`, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`/events: ${res.statusCode}`));
-      let buf = '';
+      const parser = new SseParser();
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         const at = performance.now();
-        const { data, rest } = sseBlocks(buf + chunk);
-        buf = rest;
-        for (const d of data) record(arrivals, d, at);
+        for (const ev of parser.push(chunk)) record(arrivals, ev.data, at);
       });
       res.once('error', () => undefined); // aborted at the end
       resolve(req);

@@ -1,23 +1,15 @@
 // Every process the benchmark starts, and the run's temp dir: all of it goes away at the end, on Ctrl-C and on a
-// crash. Children run in their own process group (detached), so stopping one also stops what it forked (nginx's
-// worker, varnishd's cache process) even when it has to be SIGKILLed.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, rmSync } from 'node:fs';
+// crash. Children are started by test/helpers/proc.ts in their own process group with their output in a log file, so
+// stopping one also stops what it forked, and a Ctrl-C reaches only the benchmark, which stops them in order.
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { launch, own, type Launcher, type Proc } from '../test/helpers/proc.js';
 
-export interface Child {
-  readonly name: string;
-  readonly proc: ChildProcess;
-  readonly pid: number;
-  readonly logFile: string;
-  exited(): boolean;
-  /** SIGTERM to the group, SIGKILL after graceMs */
-  stop(graceMs?: number): Promise<void>;
-}
-
-const children = new Set<Child>();
+const GRACE_MS = 3000;
+const children = new Set<Proc>();
 let runDir: string | undefined;
 let keepDir = false;
 
@@ -29,49 +21,40 @@ export async function makeRunDir(keep: boolean): Promise<string> {
   return runDir;
 }
 
-/** Starts a command with stdout and stderr going to a log file (never a pipe: a full pipe would slow the server). */
-export function start(name: string, cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; logFile: string }): Child {
-  const fd = openSync(opts.logFile, 'a');
-  const proc = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', fd, fd], detached: true });
-  closeSync(fd);
-  return adopt(name, proc, opts.logFile);
+/** Starts a command with stdout and stderr going to a log file; stop() sends SIGKILL after 3 s of SIGTERM. */
+export function start(name: string, cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; logFile: string }): Proc {
+  const child = launch(name, cmd, args, { ...opts, group: true, graceMs: GRACE_MS });
+  // Kept until stopped (even after it exited: its group may still hold what it forked), then forgotten.
+  const tracked: Proc = {
+    ...child,
+    stop: (signal, graceMs) => {
+      children.delete(tracked);
+      return child.stop(signal, graceMs);
+    },
+  };
+  children.add(tracked);
+  return tracked;
 }
+
+/** For the shared launchers (redis-server, the file node): each program logs to `<dir>/<name>.log`. */
+export const logsIn =
+  (dir: string): Launcher =>
+  (name, cmd, args, env) =>
+    start(name, cmd, args, { env, logFile: path.join(dir, `${name}.log`) });
 
 /**
  * Registers a process spawned with `detached: true` (so it leads its own process group) for cleanup; it is
  * forgotten once it exits. For processes whose output the caller reads itself (wrk).
  */
-export function adopt(name: string, proc: ChildProcess, logFile = ''): Child {
-  if (proc.pid === undefined) throw new Error(`${name}: could not start ${proc.spawnfile}`);
-  const pid = proc.pid;
-  const exited = (): boolean => proc.exitCode !== null || proc.signalCode !== null;
-  const child: Child = {
-    name,
-    proc,
-    pid,
-    logFile,
-    exited,
-    async stop(graceMs = 3000) {
-      children.delete(child);
-      if (exited()) return;
-      const done = new Promise((r) => proc.once('exit', r));
-      signalGroup(pid, 'SIGTERM');
-      const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
-      await done;
-      clearTimeout(timer);
-      signalGroup(pid, 'SIGKILL'); // what the leader forked and left behind
-    },
-  };
+export function adopt(name: string, proc: ChildProcess): void {
+  const child = own(name, proc, { group: true, graceMs: GRACE_MS });
   children.add(child);
-  proc.once('exit', () => {
-    if (!logFile) children.delete(child); // nothing forked to clean up after (wrk); servers are stopped explicitly
-  });
-  return child;
+  proc.once('exit', () => children.delete(child)); // nothing forked to clean up after
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+function killGroup(c: Proc): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(-c.pid, 'SIGKILL');
   } catch {
     // the group is gone already
   }
@@ -79,7 +62,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 /** Stops every child still running (in parallel), then removes the run dir. */
 export async function cleanup(): Promise<void> {
-  await Promise.all([...children].map((c) => c.stop(2000)));
+  await Promise.all([...children].map((c) => c.stop('SIGTERM', 2000)));
   if (runDir && !keepDir) await fs.rm(runDir, { recursive: true, force: true });
 }
 
@@ -88,7 +71,7 @@ export function installCleanupHandlers(): void {
   let stopping = false;
   const bail = (why: string, code: number): void => {
     if (stopping) {
-      for (const c of children) signalGroup(c.pid, 'SIGKILL');
+      children.forEach(killGroup);
       process.exit(code);
     }
     stopping = true;
@@ -101,7 +84,7 @@ export function installCleanupHandlers(): void {
   process.on('unhandledRejection', (err) => bail(`unhandled rejection ${String(err)}`, 1));
   // Last resort when the event loop is already gone: signals only, synchronously.
   process.on('exit', () => {
-    for (const c of children) signalGroup(c.pid, 'SIGKILL');
+    children.forEach(killGroup);
     if (runDir && !keepDir) rmSync(runDir, { recursive: true, force: true });
   });
 }

@@ -3,9 +3,10 @@
 // the run's temp dir. The nginx configuration is a pure function of its inputs.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { freePort, redisAnswers, waitFor } from '../test/helpers/redis.js';
+import type { Proc } from '../test/helpers/proc.js';
+import { launchRedis, onFreePort, waitFor } from '../test/helpers/redis.js';
 import { ROOT } from './context.js';
-import { start, type Child } from './proc.js';
+import { logsIn, start } from './proc.js';
 
 export const NGINX = '/usr/sbin/nginx';
 export const VARNISHD = '/usr/sbin/varnishd';
@@ -16,7 +17,7 @@ export interface Server {
   readonly port: number;
   /** the server's working dir in the run dir (varnishstat -n needs Varnish's) */
   readonly dir: string;
-  readonly child: Child;
+  readonly child: Proc;
 }
 
 export interface NginxConfInput {
@@ -58,19 +59,8 @@ http {
 `;
 }
 
-/** Retries on a new port when another process took the one found free before the server bound it. */
-async function onFreePort(name: string, launch: (port: number) => Promise<Server>): Promise<Server> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await launch(await freePort());
-    } catch (err) {
-      if (attempt >= 3) throw new Error(`${name} did not start: ${(err as Error).message}`, { cause: err });
-    }
-  }
-}
-
 /** Ready when it answers HTTP (any status) and is still running; otherwise the tail of its log explains why. */
-async function httpReady(child: Child, url: string): Promise<void> {
+async function httpReady(child: Proc, url: string): Promise<void> {
   try {
     await waitFor(async () => {
       if (child.exited()) return true; // reported below, without waiting for the timeout
@@ -79,9 +69,8 @@ async function httpReady(child: Child, url: string): Promise<void> {
     }, 15_000, `${child.name} on ${url}`);
     if (child.exited()) throw new Error('exited');
   } catch (err) {
-    const log = await fs.readFile(child.logFile, 'utf8').catch(() => '');
-    await child.stop(500);
-    throw new Error(`${child.name}: ${(err as Error).message}\n${log.slice(-2000)}`, { cause: err });
+    await child.stop('SIGTERM', 500);
+    throw new Error(`${child.name}: ${(err as Error).message}\n${child.output().slice(-2000)}`, { cause: err });
   }
 }
 
@@ -139,16 +128,9 @@ export interface RedisServer extends Server {
 export async function startRedisServer(runDir: string, name: string): Promise<RedisServer> {
   const dir = path.join(runDir, name);
   await fs.mkdir(dir, { recursive: true });
-  const server = await onFreePort(name, async (port) => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-    const child = start(name, 'redis-server', args, { logFile: path.join(dir, 'redis.log') });
+  return onFreePort(name, async (port) => {
+    const child = await launchRedis(port, dir, { name, launcher: logsIn(dir) });
     const url = `redis://127.0.0.1:${port}`;
-    await waitFor(async () => child.exited() || (await redisAnswers(port)), 10_000, `${name} on ${port}`).catch(async (err: unknown) => {
-      await child.stop(500);
-      throw err;
-    });
-    if (child.exited()) throw new Error(`${name} exited: see ${child.logFile}`);
-    return { name, url, port, dir, child };
+    return { name, url, redisUrl: url, port, dir, child };
   });
-  return { ...server, redisUrl: server.url };
 }

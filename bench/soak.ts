@@ -84,7 +84,7 @@ async function measure(cluster: BenchCluster, o: SoakOptions): Promise<Measured>
   const tally = new Tally();
   const ctx: OpCtx = { nodes, token: cluster.token, known: new Known(), tally, ...names() };
   const sampler = startSampler(
-    cluster.nodes.map((n) => ({ id: n.id, pid: n.child.pid, url: n.url })),
+    cluster.nodes.map((n) => ({ id: n.id, pid: n.pid, url: n.url })),
     o.sampleEveryS * 1000,
     Math.ceil((o.seconds * 1000 + DRAIN_MS) / (o.sampleEveryS * 1000)) + 2,
   );
@@ -119,7 +119,7 @@ async function run(o: SoakOptions): Promise<SoakResult> {
     stopAt = Date.now();
     await cluster.stop();
   }
-  const logs = await Promise.all(cluster.nodes.map((n) => scanLog(n.id, n.child.logFile, stopAt)));
+  const logs = await Promise.all(cluster.nodes.map((n) => scanLog(n.id, n.logFile, stopAt)));
   const nodes = cluster.nodes.map((n) => n.id);
   return { machine, options: o, startedAt, finishedAt: new Date().toISOString(), nodes, replication: cluster.replication, ...measured, logs };
 }

@@ -2,7 +2,7 @@
 // they stay flat: a leak grows for as long as the load lasts, while caches, pools and buffers fill early and then
 // stay. So the second half of the run is compared with where the first half ended.
 import fs from 'node:fs/promises';
-import { sampleValue } from './promText.js';
+import { sampleValue } from '../test/helpers/metrics.js';
 import { currentRss } from './rss.js';
 import { median } from './stats.js';
 

@@ -107,10 +107,10 @@ async function transfers(cluster: BenchCluster, file: string, sha: string, bytes
 /** Resets every node's peak RSS, runs the phase, then reads the peaks. */
 async function measured(cluster: BenchCluster, phase: string, rss: RssPhase[], fn: () => Promise<Transfer>): Promise<Transfer> {
   const nodes = cluster.nodes;
-  const resetOk = (await Promise.all(nodes.map((n) => resetPeakRss(n.child.pid)))).every(Boolean);
-  const starts = await Promise.all(nodes.map(async (n) => [n.id, (await currentRss(n.child.pid)) / 1e6] as const));
+  const resetOk = (await Promise.all(nodes.map((n) => resetPeakRss(n.pid)))).every(Boolean);
+  const starts = await Promise.all(nodes.map(async (n) => [n.id, (await currentRss(n.pid)) / 1e6] as const));
   const t = await fn();
-  const peaks = await Promise.all(nodes.map(async (n) => [n.id, (await peakRss(n.child.pid)) / 1e6] as const));
+  const peaks = await Promise.all(nodes.map(async (n) => [n.id, (await peakRss(n.pid)) / 1e6] as const));
   rss.push({ phase, startMB: Object.fromEntries(starts), peakMB: Object.fromEntries(peaks), resetOk });
   return t;
 }

@@ -1,8 +1,8 @@
 // Three (or n) real node processes on one Redis, as a cluster.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { spawnNode, tempDir, type ChildNode } from './node.js';
-import { freePort, waitFor } from './redis.js';
+import { spawnNode, tempDir, type ChildNode } from './nodeProcess.js';
+import { waitFor } from './redis.js';
 
 export const SECRET = 'test-cluster-secret';
 
@@ -30,36 +30,36 @@ export async function startCluster(redisUrl: string, n: number, env: Record<stri
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < n; i++) {
     const id = `node-${String.fromCharCode(97 + i)}`;
-    nodes.push({ id, port: await freePort(), dataDir: await tempDir(), node: undefined, get url() { return `http://127.0.0.1:${this.port}`; } });
+    nodes.push({ id, port: 0, dataDir: await tempDir(), node: undefined, get url() { return `http://127.0.0.1:${this.port}`; } });
   }
-  await Promise.all(nodes.map((c) => startMember(redisUrl, c, env, true)));
+  await Promise.all(nodes.map((c) => startMember(redisUrl, c, env)));
   await waitForMembers(nodes, n);
   return nodes;
 }
 
-/** Starts (or restarts, on the same port and data) a member; a first start may move to a new port if its was taken. */
-export async function startMember(redisUrl: string, c: ClusterNode, env: Record<string, string> = {}, first = false): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      c.node = await spawnNode(redisUrl, { ...FAST, ...env, NODE_ID: c.id, PORT: String(c.port), DATA_DIR: c.dataDir });
-      return;
-    } catch (err) {
-      if (!first || attempt >= 3) throw err;
-      c.port = await freePort();
-    }
-  }
+/** Starts a member: the first time on a free port, again (a restart) on the same port and data. */
+export async function startMember(redisUrl: string, c: ClusterNode, env: Record<string, string> = {}): Promise<void> {
+  const port: Record<string, string> = c.port === 0 ? {} : { PORT: String(c.port) };
+  c.node = await spawnNode(redisUrl, { ...FAST, ...env, NODE_ID: c.id, ...port, DATA_DIR: c.dataDir });
+  c.port = Number(new URL(c.node.url).port);
 }
 
+/** Until every running member lists `count` members. */
 export async function waitForMembers(nodes: ClusterNode[], count: number): Promise<void> {
+  await everyNodeSees(nodes.filter((x) => x.node).map((x) => x.url), count);
+}
+
+/** Until every one of these nodes lists `count` members (the benchmark's clusters too). */
+export async function everyNodeSees(urls: readonly string[], count: number, timeoutMs = 15_000): Promise<void> {
   await waitFor(
     async () => {
-      for (const c of nodes.filter((x) => x.node)) {
-        const info = (await (await fetch(`${c.url}/cluster`)).json()) as { members: unknown[] };
-        if (info.members.length !== count) return false;
+      for (const url of urls) {
+        const info = (await (await fetch(`${url}/cluster`)).json()) as { members?: unknown[] };
+        if (info.members?.length !== count) return false;
       }
       return true;
     },
-    15_000,
+    timeoutMs,
     `${count} members`,
   );
 }
@@ -82,8 +82,4 @@ export async function copies(nodes: ClusterNode[], sha: string): Promise<string[
   return out;
 }
 
-export async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
+export { metric } from './metrics.js';

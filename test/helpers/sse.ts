@@ -1,4 +1,6 @@
-// A minimal SSE reader for tests: collects {id, data} events from a fetch body.
+// Reads a node's /events in a test, with the CLI's parser (cli/src/sse.ts): the id and the JSON data of each event.
+import { SseParser } from '../../cli/src/sse.js';
+
 export interface SseEvent {
   id: string;
   data: Record<string, unknown>;
@@ -15,25 +17,16 @@ export async function readSse(url: string, headers: Record<string, string> = {})
   const res = await fetch(url, { headers, signal: ctrl.signal });
   if (res.status !== 200 || !res.body) throw new Error(`SSE ${url}: ${res.status}`);
   const events: SseEvent[] = [];
+  const parser = new SseParser();
   const decoder = new TextDecoder();
-  let buf = '';
+  const collect = (chunk: Uint8Array): void => {
+    for (const ev of parser.push(decoder.decode(chunk, { stream: true }))) {
+      if (ev.data !== '') events.push({ id: ev.id ?? '', data: JSON.parse(ev.data) as Record<string, unknown> });
+    }
+  };
   const done = (async () => {
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) !== -1) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          let id = '';
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) id = line.slice(4);
-            else if (line.startsWith('data: ')) data += line.slice(6);
-          }
-          if (data) events.push({ id, data: JSON.parse(data) as Record<string, unknown> });
-        }
-      }
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) collect(chunk);
     } catch {
       // aborted or the server went away
     }

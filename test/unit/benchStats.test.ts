@@ -1,17 +1,16 @@
 // The benchmark harness's pure parts: the arithmetic behind every reported number, the parsers of what wrk,
-// /metrics, /proc and SSE print, the plan, and the targets and report built from results.
+// /metrics and /proc print, the plan, and the targets and report built from results.
 import { describe, expect, it } from 'vitest';
 import { summarizeRuns } from '../../bench/hits.js';
 import type { Machine } from '../../bench/machine.js';
-import { sseBlocks } from '../../bench/notify.js';
 import { makePlan, parseSections } from '../../bench/plan.js';
-import { parseLabels, sampleValue } from '../../bench/promText.js';
 import { renderMarkdown } from '../../bench/report.js';
 import { targetRows, type BenchResults } from '../../bench/results.js';
 import { statusField } from '../../bench/rss.js';
 import { nginxConf } from '../../bench/servers.js';
 import { median, percentile, ratio, roundOrder, summarize, TARGETS, verdict } from '../../bench/stats.js';
 import { parseDurationMs, parseSize, parseWrk, wrkArgs, type WrkRun } from '../../bench/wrk.js';
+import { parseLabels, sampleValue } from '../helpers/metrics.js';
 
 describe('median and percentile', () => {
   it('median of odd and even counts, unsorted input', () => {
@@ -157,7 +156,7 @@ describe('wrk output', () => {
   });
 });
 
-describe('parsers of /metrics, /proc and SSE', () => {
+describe('parsers of /metrics and /proc', () => {
   const metrics = [
     '# HELP kubecdn_peer_fetches_total blob transfers',
     '# TYPE kubecdn_peer_fetches_total counter',
@@ -183,12 +182,6 @@ describe('parsers of /metrics, /proc and SSE', () => {
     expect(statusField(status, 'VmHWM')).toBe(123456 * 1024);
     expect(statusField(status, 'VmRSS')).toBe(1000 * 1024);
     expect(statusField(status, 'VmSwap')).toBeUndefined();
-  });
-
-  it('splits SSE blocks, skipping comments, keeping a partial block', () => {
-    const { data, rest } = sseBlocks(': connected\nid: 0-0\n\nid: 1-0\ndata: {"v":1}\n\nid: 2-0\ndata: {"v"');
-    expect(data).toEqual(['{"v":1}']);
-    expect(rest).toBe('id: 2-0\ndata: {"v"');
   });
 });
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../node/src/config.js';
 
@@ -24,5 +25,28 @@ describe('loadConfig', () => {
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ WRITE_TOKEN: '', NODE_ID: 'n' }).writeToken).toBeUndefined();
+  });
+
+  it('names each value as the code reads it, converted', () => {
+    const c = loadConfig({ NODE_ID: 'n', DATA_DIR: 'rel/dir', LOCK_PROBE: '1', EVENTS_STREAM_MAXLEN: '200', SCRUB_BYTES_PER_SEC: '0' });
+    expect(c).toMatchObject({ nodeId: 'n', dataDir: path.resolve('rel/dir'), lockProbe: true, eventsStreamMaxLen: 200, scrubBytesPerSec: 0 });
+    expect(Object.keys(c)).toContain('advertiseUrl'); // unset optional settings are there, undefined
+    expect(c.advertiseUrl).toBeUndefined();
+  });
+
+  it('refuses a head lease not longer than the heartbeat, with the other problems', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig({ NODE_ID: 'n', ...env });
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ HEAD_LEASE_MS: '1000', HEARTBEAT_MS: '1000' })).toEqual([
+      'HEAD_LEASE_MS: must be longer than HEARTBEAT_MS, or every lease lapses between heartbeats',
+    ]);
+    expect(problems({ HEAD_LEASE_MS: '1000', HEARTBEAT_MS: '999' })).toEqual([]);
+    expect(problems({ HEAD_LEASE_MS: '500', HEARTBEAT_MS: '600', MAX_SSE_CLIENTS: '0' })).toHaveLength(2);
   });
 });

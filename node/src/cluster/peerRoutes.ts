@@ -1,10 +1,10 @@
 // Routes for cluster peers only (blob transfer, repair, invalidation acks), behind a signature (X-Cluster-Auth) or the
 // secret itself (X-Cluster-Secret). Not for the ingress: without either every one of them answers 403 peer_forbidden.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { apiError } from '../errors.js';
+import { sameSecret } from '../http/auth.js';
 import type { HeadCache } from '../metadata/headCache.js';
 import { DIGEST_RE, isNotFound, type BlobStore } from '../storage/blobStore.js';
 import type { Integrity } from '../storage/integrity.js';
@@ -14,7 +14,6 @@ import type { BlobCache } from './blobCache.js';
 import { AUTH_HEADER, verifyPeerRequest } from './peerAuth.js';
 import { EXPECTED_SIZE_HEADER, SECRET_HEADER } from './peerClient.js';
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 const invalidateBody = z.object({ names: z.array(z.string()).max(1000) });
 const raBody = z.object({ name: z.string().min(1).max(4096), ts: z.number().int().min(0), from: z.string().min(1).max(63) });
 
@@ -31,7 +30,6 @@ export interface PeerRouteDeps {
 
 export function peerRouter(deps: PeerRouteDeps): Router {
   const router = express.Router();
-  const want = deps.secret === undefined ? undefined : digest(deps.secret);
   const requireSecret = (req: Request, res: Response, next: NextFunction): void => {
     res.metricsRoute = 'peer';
     if (deps.secret === undefined) return next(apiError('peer_forbidden'));
@@ -43,7 +41,7 @@ export function peerRouter(deps: PeerRouteDeps): Router {
       return v.ok ? next() : next(apiError('peer_forbidden', `Peer signature refused (${v.reason}).`));
     }
     const given = req.headers[SECRET_HEADER];
-    if (want === undefined || typeof given !== 'string' || !timingSafeEqual(digest(given), want)) {
+    if (typeof given !== 'string' || !sameSecret(given, deps.secret)) {
       return next(apiError('peer_forbidden'));
     }
     next();
