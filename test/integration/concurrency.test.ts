@@ -1,6 +1,6 @@
 // Concurrent writers to one name: versions 1..N in one order, no gap, no duplicate, every body present once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, put } from '../helpers/http.js';
+import { json, put, sha256 } from '../helpers/http.js';
 import { startNode } from '../helpers/node.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -35,11 +35,11 @@ describe('concurrent writers', () => {
     const hist = await history(a.url, 'race/one-node');
     expect(hist.map((v) => v.version)).toEqual(Array.from({ length: 40 }, (_, i) => 40 - i));
     expect(new Set(hist.map((v) => v.sha256)).size).toBe(40);
-    // every writer's reported version holds that writer's body
-    for (const r of results) {
-      const body = await (await fetch(`${a.url}/files/race/one-node?version=${r.version}`)).text();
-      expect(bodies).toContain(body);
-      expect(results.find((x) => x.version === r.version)?.sha256).toBe(r.sha256);
+    // every writer was told its own commit: the version it was told holds the body it sent, with that body's digest
+    for (const [i, r] of results.entries()) {
+      expect(r.sha256, `writer ${i}`).toBe(sha256(bodies[i]!));
+      const stored = await (await fetch(`${a.url}/files/race/one-node?version=${r.version}`)).text();
+      expect(stored, `writer ${i}, told version ${r.version}`).toBe(bodies[i]);
     }
   });
 

@@ -1,6 +1,7 @@
 // Notifications: Pub/Sub for the original subscriber, a capped stream behind resumable /events, and recovery after
 // a Redis restart without restarting the node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../node/src/metadata/keys.js';
 import { put } from '../helpers/http.js';
 import { startNode } from '../helpers/node.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
@@ -62,11 +63,19 @@ describe('notifications', () => {
     expect(resumed.events.every((e) => e.data.id === e.id)).toBe(true);
   });
 
-  it('?from=0 replays the whole (capped) stream', async () => {
+  it('?from=0 replays the whole (capped) stream, oldest first', async () => {
+    await put(node.url, 'ev/replay-1', 'replay one');
+    await put(node.url, 'ev/replay-2', 'replay two');
+    // whatever else is in the stream, the replay is all of it, in order, ending with this test's two events
+    const ids = (await redis.client().xrange(keys.events, '-', '+')).map(([id]) => id);
     const all = await readSse(`${node.url}/events?from=0`);
-    await waitFor(() => all.events.length >= 9, 5000, 'full replay');
+    await waitFor(() => all.events.length >= ids.length, 5000, 'full replay');
     all.close();
-    expect(all.events[0]?.data).toMatchObject({ event: 'file_added', filename: 'ev/a.txt', version: 1 });
+    expect(all.events.map((e) => e.id)).toEqual(ids);
+    expect(all.events.slice(-2).map((e) => e.data)).toMatchObject([
+      { event: 'file_added', filename: 'ev/replay-1', version: 1 },
+      { event: 'file_added', filename: 'ev/replay-2', version: 1 },
+    ]);
   });
 });
 

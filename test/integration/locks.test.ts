@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../node/src/config.js';
 import { PROBE_ENTRIES, PROBE_VIOLATIONS } from '../../node/src/locks/probe.js';
-import { startCluster, stopCluster, type ClusterNode } from '../helpers/cluster.js';
+import { metric, startCluster, startMember, stopCluster, type ClusterNode } from '../helpers/cluster.js';
 import { json, put } from '../helpers/http.js';
 import { startNode } from '../helpers/node.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
@@ -84,24 +84,30 @@ describe('the probe can see a violation (control: LOCK_MODE=local serializes onl
 });
 
 describe.each(['redis', 'ricart-agrawala'])('LOCK_MODE=%s: a holder killed -9 while holding', (mode) => {
-  it('blocks the name only until its lease expires or it drops out of the members; then the others proceed', async () => {
+  it('blocks a waiting writer only until its lease expires or it drops out of the members; then the waiter proceeds', async () => {
     const redis = await startRedis();
-    // R=1: this test is about the lease; with R=2 a write would (rightly) fail while the dead node is still a member
-    const common = { LOCK_TTL_MS: '1000', LOCK_WAIT_MS: '15000', REPLICATION_FACTOR: '1', LOCK_MODE: mode };
+    // R=1: this test is about the lease; with R=2 a write would (rightly) fail while the dead node is still a member.
+    // The lease (3 s) outlives the steps before the kill, so the waiter is still blocked by a live holder at the kill.
+    const common = { LOCK_TTL_MS: '3000', LOCK_WAIT_MS: '15000', REPLICATION_FACTOR: '1', LOCK_MODE: mode };
     const [slow, other] = await startCluster(redis.url, 2, { ...common, LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '0' });
     try {
       // make the holder linger inside its critical section, then kill it there
       await slow!.node!.stop('SIGKILL');
       slow!.node = undefined;
-      const { startMember } = await import('../helpers/cluster.js');
       await startMember(redis.url, slow!, { ...common, LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '60000' });
       const doomed = put(slow!.url, 'lk/killed.txt', 'never committed').catch(() => undefined);
       const client = redis.client();
       await waitFor(async () => (await client.get('kubecdn:probe:inside:lk/killed.txt')) === '1', 10_000, 'the holder inside');
+      // the waiter: seen blocked by the holder before the holder dies
+      const blocked = await blockedSignal(mode, slow!, other!);
+      let settled = false;
+      const waiter = put(other!.url, 'lk/killed.txt', 'written after the holder died').finally(() => (settled = true));
+      await waitFor(async () => (await blocked.count()) > blocked.before, 10_000, 'the waiter blocked by the holder');
+      expect(settled).toBe(false);
       await slow!.node!.stop('SIGKILL');
       slow!.node = undefined;
       await doomed;
-      const res = await put(other!.url, 'lk/killed.txt', 'written after the lease expired');
+      const res = await waiter;
       expect(res.status).toBe(201);
       expect((await json<{ version: number }>(res)).version).toBe(1);
     } finally {
@@ -110,6 +116,19 @@ describe.each(['redis', 'ricart-agrawala'])('LOCK_MODE=%s: a holder killed -9 wh
     }
   });
 });
+
+/**
+ * What shows a writer on `waiter` blocked by the holder on `holder`: in redis mode the waiter counts a contended
+ * acquisition (its lease attempt was refused); in ricart-agrawala mode the holder receives the waiter's REQUEST while
+ * inside, so it defers the reply.
+ */
+async function blockedSignal(mode: string, holder: ClusterNode, waiter: ClusterNode): Promise<{ before: number; count(): Promise<number> }> {
+  const count =
+    mode === 'redis'
+      ? (): Promise<number> => metric(waiter.url, `kubecdn_lock_contended_total{mode="redis",node="${waiter.id}"}`)
+      : (): Promise<number> => metric(holder.url, `kubecdn_ra_messages_total{direction="received",type="request",node="${holder.id}"}`);
+  return { before: await count(), count };
+}
 
 describe('fencing and the lock API', () => {
   let redis: TestRedis;
@@ -126,6 +145,9 @@ describe('fencing and the lock API', () => {
 
   const lock = (name: string, body: object = {}, query = '', headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${node.url}/locks/${name}${query}`, { method: 'POST', headers: { ...A, ...headers }, body: JSON.stringify(body) });
+  const CONTENDED = 'kubecdn_lock_contended_total{mode="redis",node="test-node"}';
+  /** Names a lock-API request or a write on this node is waiting on (between attempts, until a release wakes it). */
+  const lockWaiters = (): number => node.deps.leases.wakeups.size;
 
   it('a stale fencing token is refused at commit', async () => {
     const cfg = loadConfig({ NODE_ID: 'n', REDIS_URL: redis.url });
@@ -170,9 +192,13 @@ describe('fencing and the lock API', () => {
     expect(Date.parse((await json<{ expiresAt: string }>(refreshed)).expiresAt)).toBeGreaterThan(Date.parse(held.expiresAt));
     expect((await fetch(`${node.url}/locks/lk/doc.md/refresh`, { method: 'POST', headers: { ...A, 'X-Lock-Token': 'nope' }, body: '{}' })).status).toBe(409);
 
-    // a writer that waits: released while it waits, so it gets through
-    const waiting = fetch(`${node.url}/files/lk/doc.md?waitMs=10000`, { method: 'PUT', headers: A, body: 'bob waited' });
-    await new Promise((res) => setTimeout(res, 100));
+    // a writer that waits: seen blocked behind the lock (its lease attempt refused), released while it waits, so
+    // it gets through
+    const contended = await metric(node.url, CONTENDED);
+    let settled = false;
+    const waiting = fetch(`${node.url}/files/lk/doc.md?waitMs=10000`, { method: 'PUT', headers: A, body: 'bob waited' }).finally(() => (settled = true));
+    await waitFor(async () => (await metric(node.url, CONTENDED)) > contended, 5000, 'the writer blocked behind the lock');
+    expect(settled).toBe(false);
     expect((await fetch(`${node.url}/locks/lk/doc.md`, { method: 'DELETE', headers: { ...A, 'X-Lock-Token': 'wrong' } })).status).toBe(409);
     expect((await fetch(`${node.url}/locks/lk/doc.md`, { method: 'DELETE', headers: { ...A, 'X-Lock-Token': held.token } })).status).toBe(204);
     expect((await waiting).status).toBe(201);
@@ -189,7 +215,10 @@ describe('fencing and the lock API', () => {
     const cli = await subscribeWithRedisCli(redis.port, 'kubecdn:lock-released');
     try {
       const held = await json<{ token: string }>(await lock('lk/announced.md', { ttlMs: 30_000 }));
-      const waiter = lock('lk/announced.md', {}, '?waitMs=20000', { 'X-Lock-Holder': 'waiter' });
+      let settled = false;
+      const waiter = lock('lk/announced.md', {}, '?waitMs=20000', { 'X-Lock-Holder': 'waiter' }).finally(() => (settled = true));
+      await waitFor(() => lockWaiters() > 0, 5000, 'the waiter blocked on the lock');
+      expect(settled).toBe(false);
       const released = await fetch(`${node.url}/locks/lk/announced.md`, { method: 'DELETE', headers: { ...A, 'X-Lock-Token': held.token } });
       expect(released.status).toBe(204);
       const second = await waiter;
@@ -220,8 +249,10 @@ describe('fencing and the lock API', () => {
     expect((await put(node.url, 'lk/shared.txt', 'user1 step 1', { ...A, 'X-Lock-Token': u1.token })).status).toBe(201);
     expect((await put(node.url, 'lk/shared.txt', 'user2 sneaks in', A)).status).toBe(423);
     expect((await put(node.url, 'lk/shared.txt', 'user1 step 2', { ...A, 'X-Lock-Token': u1.token })).status).toBe(201);
-    const u2wait = lock('lk/shared.txt', { ttlMs: 10_000 }, '?waitMs=10000', { 'X-Lock-Holder': 'user2' });
-    await new Promise((res) => setTimeout(res, 100));
+    let settled = false;
+    const u2wait = lock('lk/shared.txt', { ttlMs: 10_000 }, '?waitMs=10000', { 'X-Lock-Holder': 'user2' }).finally(() => (settled = true));
+    await waitFor(() => lockWaiters() > 0, 5000, 'user2 waiting for the lock');
+    expect(settled).toBe(false);
     await fetch(`${node.url}/locks/lk/shared.txt`, { method: 'DELETE', headers: { ...A, 'X-Lock-Token': u1.token } });
     const u2 = await json<{ token: string; holder: string }>(await u2wait);
     expect(u2.holder).toBe('user2');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { put, sha256 } from '../helpers/http.js';
 import { spawnNode, tempDir } from '../helpers/node.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
 
@@ -16,6 +16,20 @@ afterAll(async () => {
 });
 
 const blobPath = (dataDir: string, sha: string): string => path.join(dataDir, 'blobs', sha.slice(0, 2), sha.slice(2, 4), sha);
+const exists = (file: string): Promise<boolean> =>
+  fs.access(file).then(
+    () => true,
+    () => false,
+  );
+
+/** Every regular file under dir, relative to it, sorted. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
 
 describe('blob storage', () => {
   it('stores identical content once, by digest; a restarted node keeps its data; tmp leftovers are removed', async () => {
@@ -49,16 +63,7 @@ describe('blob storage', () => {
       const orphan = sha256('orphan content');
       await fs.mkdir(path.dirname(blobPath(dataDir, orphan)), { recursive: true });
       await fs.writeFile(blobPath(dataDir, orphan), 'orphan content');
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        try {
-          await fs.access(blobPath(dataDir, orphan));
-          await new Promise((r) => setTimeout(r, 100));
-        } catch {
-          break;
-        }
-      }
-      await expect(fs.access(blobPath(dataDir, orphan))).rejects.toThrow();
+      await waitFor(async () => !(await exists(blobPath(dataDir, orphan))), 10_000, 'the orphan collected');
       await fs.access(blobPath(dataDir, sha256('kept content')));
       expect(await (await fetch(`${node.url}/files/gc/kept`)).text()).toBe('kept content');
     } finally {
@@ -70,9 +75,16 @@ describe('blob storage', () => {
     const dataDir = await tempDir();
     const node = await spawnNode(redis.url, { DATA_DIR: dataDir, NODE_ID: 'dup' });
     try {
-      await put(node.url, 'dup/a', 'the original bytes');
+      const first = blobPath(dataDir, sha256('the original bytes'));
+      expect((await put(node.url, 'dup/a', 'the original bytes')).status).toBe(201);
+      const before = await fs.stat(first);
       expect((await put(node.url, 'dup/b', 'the original bytes')).status).toBe(409);
+      // the only file in the data directory is the first copy: no blob, link or upload left in tmp/ for the second
+      expect(await filesUnder(dataDir)).toEqual([path.relative(dataDir, first)]);
+      const after = await fs.stat(first);
+      expect({ ino: after.ino, nlink: after.nlink, size: after.size }).toEqual({ ino: before.ino, nlink: 1, size: before.size });
       expect(await (await fetch(`${node.url}/files/dup/a`)).text()).toBe('the original bytes');
+      expect((await fetch(`${node.url}/files/dup/b`)).status).toBe(404);
     } finally {
       await node.stop();
     }

@@ -1,12 +1,10 @@
 // The reconcile pass, through the KubeApi interface with an in-memory FAKE of that interface (fakeKube.ts), NOT a
 // real API server: these tests check the loop's decisions (what it applies, creates, prunes, resizes, writes to
 // status). The same loop runs against a real API server once the control-plane issue (7) lands.
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { CdnCluster } from '../../operator/src/api/types.js';
-import { KubeError } from '../../operator/src/kube/types.js';
-import { PROGRESS_REQUEUE_MS, reconcile, type ReconcileDeps } from '../../operator/src/reconcile/reconciler.js';
-import { WorkQueue } from '../../operator/src/reconcile/queue.js';
-import { Backoff } from '../../operator/src/reconcile/backoff.js';
+import { KubeError, type ObjectRef } from '../../operator/src/kube/types.js';
+import { PROGRESS_REQUEUE_MS, reconcile, toPrune, type ReconcileDeps } from '../../operator/src/reconcile/reconciler.js';
 import { FakeKube } from './fakeKube.js';
 
 const KEY = { namespace: 'cdn', name: 'c' };
@@ -129,41 +127,24 @@ describe('reconcile (through the KubeApi interface, with an in-memory fake)', ()
   });
 });
 
-describe('work queue', () => {
-  afterEach(() => vi.useRealTimers());
+describe('toPrune (pure: what an owned-object listing and the desired set leave to delete)', () => {
+  const ref = (kind: string, name: string): ObjectRef => ({ apiVersion: 'v1', kind, namespace: 'cdn', name });
+  const wanted = (...refs: ObjectRef[]): Set<string> => new Set(refs.map((r) => `${r.kind}/${r.name}`));
 
-  test('one run per key at a time, coalesced; failures retried with backoff; stop waits', async () => {
-    vi.useFakeTimers();
-    const runs: string[] = [];
-    let fail = 2;
-    let release: () => void = () => {};
-    const q = new WorkQueue(
-      async (key) => {
-        runs.push(key);
-        if (key === 'flaky' && fail-- > 0) throw new Error('boom');
-        if (key === 'slow') await new Promise<void>((r) => (release = r));
-        return {};
-      },
-      { onError: () => {} },
-      new Backoff({ baseMs: 100, maxMs: 1000, jitter: 0 }),
-    );
-    q.add('slow');
-    q.add('slow');
-    q.add('slow');
-    await vi.advanceTimersByTimeAsync(0);
-    expect(runs).toEqual(['slow']);
-    release();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(runs).toEqual(['slow', 'slow']); // queued again while running: one more run, not two
-    release();
-    q.add('flaky');
-    await vi.advanceTimersByTimeAsync(0);
-    await vi.advanceTimersByTimeAsync(100);
-    await vi.advanceTimersByTimeAsync(200);
-    expect(runs.filter((k) => k === 'flaky')).toHaveLength(3);
-    await q.stop();
-    q.add('after-stop');
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(runs).not.toContain('after-stop');
+  test('deletes what is owned and no longer wanted, keeps what is wanted, in listing order', () => {
+    const owned = [ref('Service', 'c'), ref('Ingress', 'c'), ref('ConfigMap', 'c-config'), ref('Deployment', 'c-redis')];
+    expect(toPrune(owned, wanted(ref('Service', 'c'), ref('ConfigMap', 'c-config')))).toEqual([ref('Ingress', 'c'), ref('Deployment', 'c-redis')]);
+    expect(toPrune(owned, wanted(...owned))).toEqual([]);
+    expect(toPrune([], wanted(ref('Service', 'c')))).toEqual([]);
+  });
+
+  test('matches kind and name together: a wanted name of another kind does not keep an object', () => {
+    expect(toPrune([ref('Service', 'c'), ref('PodDisruptionBudget', 'c')], wanted(ref('Service', 'c')))).toEqual([ref('PodDisruptionBudget', 'c')]);
+  });
+
+  test('never deletes a node volume, wanted or not; the Redis volume goes when Redis is no longer wanted', () => {
+    const owned = [ref('PersistentVolumeClaim', 'data-c-0'), ref('PersistentVolumeClaim', 'data-c-1'), ref('PersistentVolumeClaim', 'c-redis')];
+    expect(toPrune(owned, wanted())).toEqual([ref('PersistentVolumeClaim', 'c-redis')]);
+    expect(toPrune(owned, wanted(ref('PersistentVolumeClaim', 'c-redis')))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
+// Rendezvous placement, pure: which members are a blob's homes, and in what order the others are tried.
 import { describe, expect, it } from 'vitest';
-import { diffMembers } from '../../node/src/cluster/membership.js';
 import { homes, rank } from '../../node/src/cluster/placement.js';
 import { sha256 } from '../helpers/http.js';
 
@@ -36,14 +36,5 @@ describe('rendezvous placement', () => {
     const r = rank(digests[1]!, ['a', 'b', 'c']);
     expect(r.slice(0, 2)).toEqual(homes(digests[1]!, ['a', 'b', 'c'], 2));
     expect([...r].sort()).toEqual(['a', 'b', 'c']);
-  });
-});
-
-describe('membership diff', () => {
-  it('reports arrivals, departures and URL changes', () => {
-    const cur = new Map([['a', 'u1'], ['b', 'u2']]);
-    const want = new Map([['b', 'u2-new'], ['c', 'u3']]);
-    expect(diffMembers(cur, want)).toEqual({ added: [{ id: 'b', url: 'u2-new' }, { id: 'c', url: 'u3' }], removed: ['a'] });
-    expect(diffMembers(cur, cur)).toEqual({ added: [], removed: [] });
   });
 });
