@@ -71,15 +71,22 @@ function fromExpress(err: unknown): unknown {
   return err;
 }
 
-/** The node's HTTP server, not yet listening and without a handler (serve() adds it once everything is built). */
+/**
+ * The node's HTTP server, not yet listening. Until serve() replaces it, its one handler answers 503 unavailable
+ * (with Retry-After): the socket is bound before the node is built, and a request that arrived with no handler at
+ * all would be dropped by Node and hang.
+ */
 export function createHttpServer(cfg: Config): http.Server {
-  return http.createServer({
-    headersTimeout: cfg.headersTimeoutMs,
-    requestTimeout: cfg.requestTimeoutMs,
-    keepAliveTimeout: 5000,
-    // how often Node checks headersTimeout/requestTimeout (its default, 30 s, would let a slow client linger)
-    connectionsCheckingInterval: Math.min(1000, cfg.headersTimeoutMs),
-  });
+  return http.createServer(
+    {
+      headersTimeout: cfg.headersTimeoutMs,
+      requestTimeout: cfg.requestTimeoutMs,
+      keepAliveTimeout: 5000,
+      // how often Node checks headersTimeout/requestTimeout (its default, 30 s, would let a slow client linger)
+      connectionsCheckingInterval: Math.min(1000, cfg.headersTimeoutMs),
+    },
+    (_req, res) => sendError(res, apiError('unavailable', 'The node is starting; retry shortly.')),
+  );
 }
 
 /**
@@ -115,6 +122,7 @@ export function serve(server: http.Server, deps: Deps): void {
   });
   // The latest response on each connection, so a parser error on it is never written into a response under way.
   const latest = new WeakMap<Duplex, http.ServerResponse>();
+  server.removeAllListeners('request'); // the "starting" answer of createHttpServer
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     latest.set(req.socket, res);
     if (readPath(req, res)) return;
