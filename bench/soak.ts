@@ -40,7 +40,14 @@ const program = new Command()
   .option('--sample-every <s>', 'seconds between RSS/fd samples', positive(600), 5)
   .option('--rss-slack-mb <MiB>', 'RSS growth allowed in the second half', positive(1e6), 32)
   .option('--fd-slack <n>', 'open-fd growth allowed in the second half', positive(1e6), 32)
-  .option('--keep-tmp', 'keep the run directory (node logs, data) instead of removing it');
+  .option('--keep-tmp', 'keep the run directory (node logs, data) instead of removing it')
+  .option('--node-env <KEY=VALUE>', 'a setting for every node, repeatable (e.g. HOT_CACHE_MAX_BYTES=8388608)', collectEnv, {});
+
+function collectEnv(pair: string, into: Record<string, string>): Record<string, string> {
+  const eq = pair.indexOf('=');
+  if (eq < 1) throw new InvalidArgumentError('expected KEY=VALUE');
+  return { ...into, [pair.slice(0, eq)]: pair.slice(eq + 1) };
+}
 
 interface Cli {
   minutes: number;
@@ -51,6 +58,7 @@ interface Cli {
   rssSlackMb: number;
   fdSlack: number;
   keepTmp?: boolean;
+  nodeEnv: Record<string, string>;
 }
 
 function options(cli: Cli): SoakOptions {
@@ -63,6 +71,7 @@ function options(cli: Cli): SoakOptions {
     rssSlackMiB: cli.rssSlackMb,
     fdSlack: cli.fdSlack,
     keepTmp: cli.keepTmp === true,
+    nodeEnv: cli.nodeEnv,
   };
 }
 
@@ -110,7 +119,8 @@ async function run(o: SoakOptions): Promise<SoakResult> {
   const machine = await describeMachine();
   const startedAt = new Date().toISOString();
   say('starting a 3-node kubecdn cluster (R=2) with its own redis-server');
-  const cluster = await startCluster(runDir, 'soak');
+  const cluster = await startCluster(runDir, 'soak', { env: o.nodeEnv });
+  if (Object.keys(o.nodeEnv).length > 0) say(`node settings: ${JSON.stringify(o.nodeEnv)}`);
   let measured: Measured;
   let stopAt = Date.now();
   try {

@@ -13,7 +13,12 @@ export interface SoakOptions {
   readonly rssSlackMiB: number;
   readonly fdSlack: number;
   readonly keepTmp: boolean;
+  /** settings given to every node (--node-env); empty: defaults */
+  readonly nodeEnv: Readonly<Record<string, string>>;
 }
+
+const settingsOf = (env: Readonly<Record<string, string>>): string =>
+  Object.keys(env).length === 0 ? 'default settings' : `default settings except ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(', ')}`;
 
 export interface SoakResult {
   readonly machine: Machine;
@@ -154,7 +159,7 @@ export function renderMarkdown(r: SoakResult): string {
   const intro = [
     `${m.os}, ${m.cpu}, ${m.nproc} CPUs, Node ${m.node}, redis ${m.redis}; commit ${m.gitCommit.slice(0, 12)}${m.gitDirty ? ' (uncommitted changes)' : ''}; load average ${m.loadAvg1} at start.`,
     m.loadAvg1 > m.nproc / 2 ? `**The machine was busy before the run (load average ${m.loadAvg1} on ${m.nproc} CPUs): latencies and rates are not representative.**` : '',
-    `${r.nodes.length} nodes (R=${r.replication}) on loopback, default settings; ${r.options.workers} workers for ${r.load.seconds.toFixed(0)} s (stopped by ${r.load.stoppedBy}${r.load.abandoned ? '; requests still running at the end were abandoned' : ''}); ${t.requests} requests (${rate.toFixed(0)}/s, cap ${r.options.maxRequests}).`,
+    `${r.nodes.length} nodes (R=${r.replication}) on loopback, ${settingsOf(r.options.nodeEnv)}; ${r.options.workers} workers for ${r.load.seconds.toFixed(0)} s (stopped by ${r.load.stoppedBy}${r.load.abandoned ? '; requests still running at the end were abandoned' : ''}); ${t.requests} requests (${rate.toFixed(0)}/s, cap ${r.options.maxRequests}).`,
   ].filter(Boolean);
   const verdictLines = v.map((x) => `- \`${x.name}: ${x.pass ? 'PASS' : 'FAIL'}\` — ${x.detail}`);
   const also = `Also: ${t.unexpected} unexpected answers, ${t.errors} transport errors, ${t.unverified} contents not verifiable (forgotten).`;

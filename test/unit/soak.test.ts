@@ -149,7 +149,7 @@ describe('verdicts', () => {
     const tally = new Tally().summary();
     return {
       machine: { os: 'x', kernel: 'k', cpu: 'c', sha_ni: false, nproc: 2, memoryGiB: 1, loadAvg1: 0, node: 'v20', nginx: '', varnish: '', wrk: '', redis: '7', date: '', gitCommit: 'abc', gitDirty: false },
-      options: { seconds: 30, workers: 16, maxRequests: 100, sampleEveryS: 5, rssSlackMiB: 32, fdSlack: 32, keepTmp: false },
+      options: { seconds: 30, workers: 16, maxRequests: 100, sampleEveryS: 5, rssSlackMiB: 32, fdSlack: 32, keepTmp: false, nodeEnv: {} },
       startedAt: '2025-01-01T00:00:00.000Z',
       finishedAt: '2025-01-01T00:01:00.000Z',
       nodes: ['node-a'],
