@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileState, VersionRecord } from '../../node/src/metadata/types.js';
-import { checkPreconditions, decide, type Context, type Intent } from '../../node/src/metadata/versionRules.js';
+import { checkPreconditions, decide, etagListMatches, type Context, type Intent } from '../../node/src/metadata/versionRules.js';
 
 const ctx: Context = { policy: 'reject', node: 'n1', now: new Date('2026-01-01T00:00:00Z') };
 const A = 'a'.repeat(64);
@@ -123,5 +123,38 @@ describe('decide: revert and delete', () => {
     expect(again.action === 'reject' && again.error.code).toBe('file_deleted');
     const missing = decide(none, undefined, { kind: 'delete' }, ctx);
     expect(missing.action === 'reject' && missing.error.code).toBe('file_not_found');
+  });
+});
+
+describe('etagListMatches: the one entity-tag list parser (If-Match, If-None-Match)', () => {
+  const etag = `"${A}"`;
+  it('finds the tag in a list with optional whitespace, or "*"; ignores empty members', () => {
+    for (const h of [etag, `"x", ${etag}`, `"x",${etag}`, ` \t${etag}\t `, `, ,${etag},`, '*', '"x", *']) {
+      expect(etagListMatches(h, etag, 'strong'), h).toBe(true);
+    }
+    for (const h of ['', ',', '"x"', `"${B}"`, `${etag.slice(0, -1)}`, `"${A}a"`, `W/${etag}x`, '**']) {
+      expect(etagListMatches(h, etag, 'weak'), h).toBe(false);
+    }
+  });
+  it('weak comparison lets W/"x" match "x"; strong comparison never matches a weak tag', () => {
+    expect(etagListMatches(`W/${etag}`, etag, 'weak')).toBe(true);
+    expect(etagListMatches(`"x", W/${etag}`, etag, 'weak')).toBe(true);
+    expect(etagListMatches(`W/${etag}`, etag, 'strong')).toBe(false);
+  });
+  it('If-None-Match on a write compares weakly (RFC 9110 13.1.2); If-Match strongly (13.1.1)', () => {
+    expect(checkPreconditions(live.head, undefined, `W/"${A}"`)?.code).toBe('precondition_failed');
+    expect(checkPreconditions(live.head, `W/"${A}"`, undefined)?.code).toBe('precondition_failed');
+    expect(checkPreconditions(live.head, `"x", "${A}"`, `"${B}"`)).toBeUndefined();
+    expect(checkPreconditions(deleted.head, undefined, `"${A}"`)).toBeUndefined();
+  });
+});
+
+describe('a delete marker is not live, wherever the rule is asked', () => {
+  it('delete of a deleted file, revert to a marker, If-Match on a deleted file', () => {
+    const del = decide(deleted, undefined, { kind: 'delete' }, ctx);
+    expect(del.action === 'reject' && del.error.code).toBe('file_deleted');
+    const marker = decide(live, undefined, { kind: 'revert', to: 1, target: rec(1, null) }, ctx);
+    expect(marker.action === 'reject' && marker.error.code).toBe('delete_marker');
+    expect(checkPreconditions(deleted.head, '*', undefined)?.code).toBe('precondition_failed');
   });
 });

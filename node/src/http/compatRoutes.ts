@@ -6,7 +6,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
-import type { VersionRecord } from '../metadata/types.js';
+import { isLive, type VersionRecord } from '../metadata/types.js';
 import { filePath, parseName } from '../names.js';
 import { requireToken } from './auth.js';
 import { jsonBody, runChain } from './filesRoutes.js';
@@ -86,7 +86,7 @@ export function compatRouter(deps: Deps): Router {
     route('compat_get_file', 'status', async (req, res) => {
       const name = parseName(single(req.query.filename, 'filename'));
       const head = await deps.store.head(name);
-      if (!head || head.deleted) throw apiError('file_not_found', 'File not found.');
+      if (!isLive(head)) throw apiError('file_not_found', 'File not found.');
       res.json({ status: 'success', path: filePath(name) });
     }),
   );
@@ -97,7 +97,7 @@ export function compatRouter(deps: Deps): Router {
       const name = parseName(single(req.query.file_name, 'file_name'));
       const n = parseVersion(single(req.query.version, 'version'));
       const record = await deps.store.version(name, n);
-      if (!record || record.deleted || record.sha256 === null) {
+      if (!isLive(record)) {
         throw apiError('version_not_found', 'File version not found.');
       }
       const content = await readText(deps, record, deps.cfg.jsonBodyMaxBytes);

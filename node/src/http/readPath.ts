@@ -7,14 +7,14 @@ import { LRUCache } from 'lru-cache';
 import { apiError } from '../errors.js';
 import type { HeadCache, HeadEntry } from '../metadata/headCache.js';
 import type { MetadataStore } from '../metadata/store.js';
-import type { VersionRecord } from '../metadata/types.js';
+import { isLive, type VersionRecord } from '../metadata/types.js';
 import { etagOf } from '../metadata/versionRules.js';
 import type { Metrics } from '../metrics.js';
 import type { RequestObserver } from './observe.js';
 import { nameFromPath } from '../names.js';
 import { DIGEST_RE, isNotFound } from '../storage/blobStore.js';
 import type { HotCache } from '../storage/hotCache.js';
-import { classify, DEFAULT_TYPE, noneMatch, notModifiedSince, parseRange, rangeStillValid } from './httpRules.js';
+import { classify, DEFAULT_TYPE, isNotModified, parseRange, rangeStillValid } from './httpRules.js';
 import { sendError, withDependencyState } from './respond.js';
 import { sendBody, type BlobSource } from './sendBlob.js';
 
@@ -66,7 +66,7 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
     }
     const record = entry.record;
     if (record === undefined) throw apiError('file_not_found');
-    if (record.deleted || record.sha256 === null) throw apiError('file_deleted');
+    if (!isLive(record)) throw apiError('file_deleted');
     entry.headers ??= fileHeaders(record, deps.cacheControlLatest);
     return { sha256: record.sha256, size: record.size, headers: entry.headers };
   }
@@ -75,7 +75,7 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
     const n = parseVersion(param);
     const record = await deps.store.version(name, n);
     if (record === undefined) throw apiError('version_not_found', `The file has no version ${n}.`);
-    if (record.deleted || record.sha256 === null) throw apiError('file_deleted', `Version ${n} is a delete marker.`);
+    if (!isLive(record)) throw apiError('file_deleted', `Version ${n} is a delete marker.`);
     return { sha256: record.sha256, size: record.size, headers: fileHeaders(record, IMMUTABLE) };
   }
 
@@ -108,7 +108,7 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
     const name = validNames.get(rawName);
     const entry = name === undefined ? undefined : deps.heads.get(name);
     const record = entry?.record;
-    if (entry === undefined || record === undefined || record.deleted || record.sha256 === null) return false;
+    if (entry === undefined || !isLive(record)) return false;
     const buf = deps.hot.get(record.sha256);
     if (buf === undefined) return false;
     const start = performance.now();
@@ -120,7 +120,7 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
       validators: Object.entries(pick(entry.headers, VALIDATORS)).flat(),
     });
     let status = 200;
-    if (isNotModified(req, entry.headers.ETag ?? '', entry.headers['Last-Modified'])) {
+    if (isNotModified(req.headers, entry.headers.ETag ?? '', entry.headers['Last-Modified'])) {
       status = 304;
       res.writeHead(304, [...raw.validators, 'X-Request-Id', id]);
       res.end();
@@ -150,7 +150,7 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
     const { headers } = t;
     const etag = headers.ETag ?? '';
     const lastModified = headers['Last-Modified'];
-    if (isNotModified(req, etag, lastModified)) {
+    if (isNotModified(req.headers, etag, lastModified)) {
       res.writeHead(304, pick(headers, VALIDATORS));
       res.end();
       return;
@@ -216,14 +216,6 @@ function fileHeaders(r: VersionRecord, cacheControl: string): Record<string, str
     'X-Content-Version': String(r.version),
     'X-Cache': 'HIT',
   };
-}
-
-/** RFC 9110 13.2.2: If-None-Match wins over If-Modified-Since. */
-function isNotModified(req: IncomingMessage, etag: string, lastModified: string | undefined): boolean {
-  const inm = req.headers['if-none-match'];
-  if (inm !== undefined) return noneMatch(inm, etag);
-  const ims = req.headers['if-modified-since'];
-  return ims !== undefined && lastModified !== undefined && notModifiedSince(ims, Date.parse(lastModified));
 }
 
 function pick(h: Record<string, string>, names: readonly string[]): Record<string, string> {

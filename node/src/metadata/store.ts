@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import { keys, NOTIFICATION_CHANNEL } from './keys.js';
 import { COMMIT_LUA } from './scripts.js';
-import type { ContentOwner, EventName, FileState, NewVersion, VersionRecord } from './types.js';
+import { isLive, type ContentOwner, type EventName, type FileState, type NewVersion, type VersionRecord } from './types.js';
 import type { ContentMode } from './versionRules.js';
 
 import type { Result } from 'ioredis';
@@ -138,7 +138,7 @@ export class MetadataStore {
     const files: FileHead[] = [];
     page.forEach((name, i) => {
       const head = parseRecord(heads[i]);
-      if (head && !head.deleted) files.push({ name, head });
+      if (isLive(head)) files.push({ name, head });
     });
     return { files, more };
   }

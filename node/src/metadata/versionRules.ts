@@ -105,7 +105,7 @@ function decideRevert(state: FileState, intent: Extract<Intent, { kind: 'revert'
   if (target === undefined || intent.to > state.count) {
     return { action: 'reject', error: apiError('version_not_found', `The file has no version ${intent.to}.`) };
   }
-  if (target.deleted || target.sha256 === null) {
+  if (!isLive(target)) {
     return { action: 'reject', error: apiError('delete_marker', `Version ${intent.to} is a delete marker.`) };
   }
   const head = state.head;
@@ -130,7 +130,7 @@ function decideRevert(state: FileState, intent: Extract<Intent, { kind: 'revert'
 
 function decideDelete(state: FileState, ctx: Context): Decision {
   if (state.head === undefined) return { action: 'reject', error: apiError('file_not_found') };
-  if (state.head.deleted) return { action: 'reject', error: apiError('file_deleted') };
+  if (!isLive(state.head)) return { action: 'reject', error: apiError('file_deleted') };
   return {
     action: 'commit',
     event: 'file_deleted',
@@ -149,30 +149,51 @@ function decideDelete(state: FileState, ctx: Context): Decision {
   };
 }
 
-/** RFC 9110 If-Match (strong comparison) and If-None-Match: * for writes. */
+/** RFC 9110 13.1.1 If-Match (strong comparison) and 13.1.2 If-None-Match (weak comparison) for writes. */
 export function checkPreconditions(
   head: VersionRecord | undefined,
   ifMatch: string | undefined,
   ifNoneMatch: string | undefined,
 ): ApiError | undefined {
-  const live = isLive(head) ? head : undefined;
-  if (ifMatch !== undefined) {
-    const tags = parseEtagList(ifMatch);
-    const ok = live !== undefined && (tags.includes('*') || tags.includes(etagOf(live.sha256)));
-    if (!ok) return apiError('precondition_failed', 'If-Match did not match the current version.');
+  const etag = isLive(head) ? etagOf(head.sha256) : undefined;
+  if (ifMatch !== undefined && (etag === undefined || !etagListMatches(ifMatch, etag, 'strong'))) {
+    return apiError('precondition_failed', 'If-Match did not match the current version.');
   }
-  if (ifNoneMatch !== undefined) {
-    const tags = parseEtagList(ifNoneMatch);
-    const hit = live !== undefined && (tags.includes('*') || tags.includes(etagOf(live.sha256)));
-    if (hit) return apiError('precondition_failed', 'If-None-Match matched: the file already exists.');
+  if (ifNoneMatch !== undefined && etag !== undefined && etagListMatches(ifNoneMatch, etag, 'weak')) {
+    return apiError('precondition_failed', 'If-None-Match matched: the file already exists.');
   }
   return undefined;
 }
 
-/** Splits an entity-tag list; weak tags are kept with their W/ prefix so they never match strongly. */
-export function parseEtagList(header: string): string[] {
-  return header
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '');
+/**
+ * Whether an entity-tag list (RFC 9110 8.8.3) names `etag` (ours are always strong), or is "*". The one parser for
+ * If-Match and If-None-Match, on writes here and on reads (`noneMatch` in http/httpRules.ts). Weak comparison lets
+ * W/"x" match "x"; strong comparison never matches a weak tag. Hand-written: `fresh` keeps its list parser private
+ * and answers only the GET question. Walking the commas instead of split(',') + trim() made a matching If-None-Match
+ * on the hot path 268 -> 19 ns, a miss 215 -> 28 ns (best of 9 runs; bench/httpRules.ts has the current numbers).
+ */
+export function etagListMatches(header: string, etag: string, comparison: 'strong' | 'weak'): boolean {
+  const weak = comparison === 'weak';
+  for (let from = 0; from <= header.length; ) {
+    const comma = header.indexOf(',', from);
+    const to = comma === -1 ? header.length : comma;
+    const tag = trimmedSlice(header, from, to);
+    if (tag === '*' || tag === etag || (weak && tag.length === etag.length + 2 && tag.startsWith('W/') && tag.endsWith(etag))) {
+      return true;
+    }
+    from = to + 1;
+  }
+  return false;
+}
+
+function trimmedSlice(s: string, from: number, to: number): string {
+  let a = from;
+  let b = to;
+  while (a < b && isOws(s.charCodeAt(a))) a++;
+  while (b > a && isOws(s.charCodeAt(b - 1))) b--;
+  return s.slice(a, b);
+}
+
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
 }
