@@ -67,10 +67,3 @@ export function contentRanked(ids: string[], order: string[], size: number, tag 
   }
   throw new Error(`no content ranks ${order.join(',')} first`);
 }
-
-/** A labelled sample from /metrics (0 when absent). */
-export async function sample(url: string, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}

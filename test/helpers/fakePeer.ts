@@ -3,7 +3,7 @@
 // GET/HEAD /internal/blobs/{sha} behind X-Cluster-Secret like the real peer, and misbehaves on request: corrupt,
 // longer, truncated, stalled or slow bodies, 404s and 500s. It records every request it receives (method, raw path,
 // headers), so a test can also check what the real node sent it.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -11,6 +11,7 @@ import { Membership } from '../../node/src/cluster/membership.js';
 import { AUTH_HEADER, verifyPeerRequest } from '../../node/src/cluster/peerAuth.js';
 import { SECRET_HEADER } from '../../node/src/cluster/peerClient.js';
 import { ApiError, type ErrorCode } from '../../node/src/errors.js';
+import { sameSecret } from '../../node/src/http/auth.js';
 import { createLogger } from '../../node/src/log.js';
 import { keys } from '../../node/src/metadata/keys.js';
 import { DIGEST_RE } from '../../node/src/storage/blobStore.js';
@@ -115,7 +116,6 @@ function planBody(blob: Buffer, b: Exclude<Behaviour, string>): Plan {
   }
 }
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 function sendError(res: ServerResponse, code: ErrorCode, details?: Record<string, unknown>): void {
   const err = new ApiError(code, undefined, details);
@@ -153,7 +153,6 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer 
 export async function startFakePeer(redisUrl: string, opts: FakePeerOptions): Promise<FakePeer> {
   const blobs = opts.blobs ?? new Map<string, Buffer>();
   const requests: RecordedRequest[] = [];
-  const want = digest(opts.secret);
   let choice: BehaviourChoice = opts.behaviour ?? 'ok';
   let calls = 0;
 
@@ -188,7 +187,7 @@ export async function startFakePeer(redisUrl: string, opts: FakePeerOptions): Pr
     const ok =
       signed !== undefined
         ? verifyPeerRequest(opts.secret, signed, req.method ?? '', path, Date.now()).ok
-        : typeof given === 'string' && timingSafeEqual(digest(given), want);
+        : typeof given === 'string' && sameSecret(given, opts.secret);
     if (!ok) return sendError(res, 'peer_forbidden');
     return routeInternal(req, res, pathname);
   };

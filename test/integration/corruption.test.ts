@@ -6,7 +6,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copies, startCluster, stopCluster, type ClusterNode } from '../helpers/cluster.js';
-import { blobFile, corrupt, download, sample, type Corruption } from '../helpers/download.js';
+import { blobFile, corrupt, download, type Corruption } from '../helpers/download.js';
+import { metric } from '../helpers/metrics.js';
 import { fileUrl, put, sha256 } from '../helpers/http.js';
 import { spawnNode, type ChildNode } from '../helpers/node.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
@@ -45,7 +46,7 @@ describe('standalone: a corrupt copy is refused, quarantined, and replaced by a 
     const name = `c/${label}-${how}`;
     expect((await put(node.url, name, body)).status).toBe(201);
     await corrupt(blobFile(node.dataDir, sha), how);
-    const failuresBefore = await sample(node.url, 'kubecdn_integrity_failures_total', 'where="read"');
+    const failuresBefore = await metric(node.url, 'kubecdn_integrity_failures_total', { where: 'read' });
 
     // whole file, a Range, the blob by digest: each either refused (503 blob_corrupt) or cut, never complete+wrong
     const first = await download(fileUrl(node.url, name));
@@ -59,7 +60,7 @@ describe('standalone: a corrupt copy is refused, quarantined, and replaced by a 
       expect(d.code).toBe('blob_corrupt');
       expect(d.headers.get('retry-after')).not.toBeNull();
     }
-    expect(await sample(node.url, 'kubecdn_integrity_failures_total', 'where="read"')).toBe(failuresBefore + 1);
+    expect(await metric(node.url, 'kubecdn_integrity_failures_total', { where: 'read' })).toBe(failuresBefore + 1);
     const quarantined = await fs.readdir(path.join(node.dataDir, 'quarantine'));
     expect(quarantined.some((f) => f.startsWith(sha))).toBe(true);
     await expect(fs.access(blobFile(node.dataDir, sha))).rejects.toThrow();
@@ -110,7 +111,7 @@ describe('cluster: a corrupt copy is healed from a replica', () => {
     const d = await download(fileUrl(bad!.url, `cl/${label}-${how}`));
     expect([d.status, d.complete, d.sha256]).toEqual([200, true, sha]);
     expect(sha256(await fs.readFile(blobFile(bad!.dataDir, sha)))).toBe(sha);
-    expect(await sample(bad!.url, 'kubecdn_blobs_healed_total')).toBeGreaterThanOrEqual(1);
+    expect(await metric(bad!.url, 'kubecdn_blobs_healed_total')).toBeGreaterThanOrEqual(1);
   });
 
   it('a bit flipped in a large copy: the transfer is cut (not completed), then the copy is healed', async () => {
@@ -139,10 +140,10 @@ describe('the background scrub finds rot nobody read, and heals it', () => {
     expect((await put(nodes[0]!.url, 'sc/file', body)).status).toBe(201);
     const bad = nodes[1]!;
     await corrupt(blobFile(bad.dataDir, sha), 'flip');
-    await waitFor(async () => (await sample(bad.url, 'kubecdn_integrity_failures_total', 'where="scrub"')) >= 1, 20_000, 'scrub found it');
-    await waitFor(async () => (await sample(bad.url, 'kubecdn_blobs_healed_total')) >= 1, 20_000, 'scrub healed it');
+    await waitFor(async () => (await metric(bad.url, 'kubecdn_integrity_failures_total', { where: 'scrub' })) >= 1, 20_000, 'scrub found it');
+    await waitFor(async () => (await metric(bad.url, 'kubecdn_blobs_healed_total')) >= 1, 20_000, 'scrub healed it');
     expect(sha256(await fs.readFile(blobFile(bad.dataDir, sha)))).toBe(sha);
-    expect(await sample(bad.url, 'kubecdn_scrub_blobs_total')).toBeGreaterThan(0);
+    expect(await metric(bad.url, 'kubecdn_scrub_blobs_total')).toBeGreaterThan(0);
     expect((await fs.readdir(path.join(bad.dataDir, 'quarantine'))).some((f) => f.startsWith(sha))).toBe(true);
   });
 });

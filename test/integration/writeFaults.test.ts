@@ -5,7 +5,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copies, startCluster, stopCluster, type ClusterNode } from '../helpers/cluster.js';
-import { blobFile, download, sample } from '../helpers/download.js';
+import { blobFile, download } from '../helpers/download.js';
+import { metric } from '../helpers/metrics.js';
 import { fileUrl, json, put, sha256 } from '../helpers/http.js';
 import { spawnNode, type ChildNode } from '../helpers/node.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
@@ -36,9 +37,9 @@ describe('garbage collection and writes waiting for a lock', () => {
     const write = fetch(`${fileUrl(node.url, 'gc/waited')}?waitMs=30000`, { method: 'PUT', body, headers: auth });
     // the blob is on disk and older than the grace period, and several collections have run since
     await waitFor(async () => fs.access(blobFile(node.dataDir, sha)).then(() => true, () => false), 10_000, 'blob on disk');
-    const runs = await sample(node.url, 'kubecdn_blob_gc_runs_total');
+    const runs = await metric(node.url, 'kubecdn_blob_gc_runs_total');
     const gone = (): Promise<boolean> => fs.access(blobFile(node.dataDir, sha)).then(() => false, () => true);
-    const ranMore = async (): Promise<boolean> => (await sample(node.url, 'kubecdn_blob_gc_runs_total')) >= runs + 5;
+    const ranMore = async (): Promise<boolean> => (await metric(node.url, 'kubecdn_blob_gc_runs_total')) >= runs + 5;
     await waitFor(async () => (await gone()) || (await ranMore()), 20_000, 'five more GC runs (or the blob collected)');
     expect((await fetch(`${node.url}/locks/gc/waited`, { method: 'DELETE', headers: { ...auth, 'X-Lock-Token': token } })).status).toBe(204);
     const res = await write;

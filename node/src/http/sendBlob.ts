@@ -115,17 +115,14 @@ async function sendLocal(src: BlobSource, res: ServerResponse, t: Blob, b: Body)
     }
   }
   res.writeHead(b.status, b.headers);
-  await streamOut(src, res, t, stream, b.status === 200 ? {} : undefined);
+  await streamOut(src, res, t, stream, b.status === 200);
 }
 
-/** Pipes a local stream to the client; a whole object through `verifying` (from a continuation point if given). */
-async function streamOut(src: BlobSource, res: ServerResponse, t: Blob, stream: Readable, whole: Partial<VerifyFrom> | undefined): Promise<void> {
+/** Pipes a local stream to the client; a whole object (`whole`) through `verifying`, from `from` when continuing. */
+async function streamOut(src: BlobSource, res: ServerResponse, t: Blob, stream: Readable, whole: boolean, from?: VerifyFrom): Promise<void> {
   try {
-    if (whole === undefined) await pipeline(stream, res);
-    else {
-      const from = whole.hash ? (whole as VerifyFrom) : undefined;
-      await pipeline(stream, verifying(t.sha256, t.size, from, () => src.blobs.condemn(t.sha256)), res);
-    }
+    if (!whole) await pipeline(stream, res);
+    else await pipeline(stream, verifying(t.sha256, t.size, from, () => src.blobs.condemn(t.sha256)), res);
   } catch (err) {
     res.destroy(); // the client went away, the disk failed, or the bytes were wrong: cut, never finish
     if (isIntegrityError(err)) void src.integrity.corruptAndHeal(err, 'read', t.size);
@@ -176,5 +173,5 @@ async function continueFeed(src: BlobSource, res: ServerResponse, t: Blob, feed:
     res.destroy();
     return;
   }
-  await streamOut(src, res, t, stream, { offset: feed.sent, hash: feed.sentHash() });
+  await streamOut(src, res, t, stream, true, { offset: feed.sent, hash: feed.sentHash() });
 }
