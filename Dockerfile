@@ -3,7 +3,9 @@
 #   operator:             node dist/operator/src/main.js   (the chart sets this command)
 # Multi-stage: compile with dev dependencies, ship production dependencies and the compiled JavaScript only,
 # as the unprivileged "node" user (uid 1000, which the operator's pod security contexts expect).
-FROM node:24-bookworm-slim AS build
+# NODE_IMAGE: test/cluster/images.sh builds with a local stand-in for node:24-bookworm-slim (no Docker Hub there).
+ARG NODE_IMAGE=node:24-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -12,10 +14,11 @@ COPY node ./node
 COPY cli ./cli
 COPY operator ./operator
 COPY scripts ./scripts
+COPY bench ./bench
 COPY test ./test
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev && rm -rf dist/test dist/scripts
+RUN npx tsc -p tsconfig.json && npm prune --omit=dev && rm -rf dist/test dist/scripts dist/bench
 
-FROM node:24-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production DATA_DIR=/data PORT=8080
 WORKDIR /app
 COPY --from=build --chown=root:root /src/package.json ./

@@ -52,3 +52,22 @@ build() {
   echo "==> building (tsc)"
   npx tsc -p tsconfig.json
 }
+
+# ensure_cluster_tools: installs what a real one-node cluster needs (test/cluster), or prints why this machine cannot
+# run one and fails.
+ensure_cluster_tools() {
+  [ "$(id -u)" -eq 0 ] || { echo "not root (a network namespace, containerd and a kubelet need root)"; return 1; }
+  command -v apt-get >/dev/null 2>&1 || { echo "no apt-get to install containerd, runc and the CNI plugins"; return 1; }
+  [ -d /sys/fs/cgroup ] || { echo "no cgroup file system"; return 1; }
+  local missing=() tool
+  for tool in containerd runc buildah debootstrap conntrack iptables prometheus; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    apt_install containerd runc containernetworking-plugins buildah debootstrap conntrack iptables prometheus >&2 ||
+      { echo "could not install ${missing[*]}"; return 1; }
+  fi
+  ip netns add kubecdn-probe-$$ 2>/dev/null || { echo "cannot create a network namespace"; return 1; }
+  ip netns delete kubecdn-probe-$$
+}

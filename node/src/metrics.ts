@@ -5,6 +5,18 @@ import { RequestMetrics } from './requestMetrics.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+// Series with a known, closed set of label values exist from the start at 0 (Prometheus' advice for labelled
+// counters): a dashboard panel or an alert over them shows 0, not "No data", until the first event.
+const DEDUPE_OUTCOMES = ['rejected', 'linked', 'unchanged'] as const;
+const INTEGRITY_WHERE = ['read', 'scrub', 'peer'] as const;
+
+/** The lock series of the mode this node runs (known once its lock is built), at 0. */
+export function initLockSeries(m: Metrics, mode: string): void {
+  for (const c of [m.lockAcquisitions, m.lockContended, m.lockTimeouts]) c.inc({ mode }, 0);
+  m.lockWaitSeconds.zero({ mode });
+  m.lockHoldSeconds.zero({ mode });
+}
+
 export function createMetrics(nodeId: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ node: nodeId });
@@ -13,7 +25,7 @@ export function createMetrics(nodeId: string) {
   const requests = new RequestMetrics();
   requests.register(registry);
 
-  return {
+  const metrics = {
     registry,
     // HTTP
     /** kubecdn_http_requests_total and kubecdn_http_request_duration_seconds (requestMetrics.ts: per-request cheap) */
@@ -253,4 +265,7 @@ export function createMetrics(nodeId: string) {
       registers: r,
     }),
   };
+  for (const outcome of DEDUPE_OUTCOMES) metrics.dedupeHits.inc({ outcome }, 0);
+  for (const where of INTEGRITY_WHERE) metrics.integrityFailures.inc({ where }, 0);
+  return metrics;
 }

@@ -19,7 +19,7 @@ import { createLogger, type Logger } from './log.js';
 import { HeadCache } from './metadata/headCache.js';
 import { MetadataStore } from './metadata/store.js';
 import { Writer } from './metadata/writer.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, initLockSeries, type Metrics } from './metrics.js';
 import { BlobStore } from './storage/blobStore.js';
 import { collectGarbage } from './storage/gc.js';
 import { HotCache } from './storage/hotCache.js';
@@ -84,6 +84,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   const hub = new EventHub(redis, subscriber, { maxClients: cfg.maxSseClients, heartbeatMs: cfg.sseHeartbeatMs }, metrics, log.child({ component: 'events' }));
 
   const lock = writeLock(cfg, cluster, leases, localLock, metrics, log);
+  initLockSeries(metrics, lock.mode);
   const writer = new Writer(store, lock, metrics, {
     policy: cfg.dedupPolicy,
     nodeId: cfg.nodeId,

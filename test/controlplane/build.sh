@@ -20,6 +20,7 @@
 #   KUBECDN_KWOK_VERSION   sigs.k8s.io/kwok tag (default v0.7.0)
 #   KUBECDN_WITH_KWOK      1 (default): also build kube-scheduler and kwok (fake
 #                          kubelet: pods get scheduled and report Ready); 0: skip
+#   KUBECDN_K8S_EXTRA_CMDS more k8s.io/kubernetes/cmd/* to build (test/cluster asks for kubelet, kube-proxy, kubectl)
 #   GO                     go binary (default: go on PATH, else /usr/local/go/bin/go)
 set -euo pipefail
 
@@ -39,6 +40,8 @@ log() { echo "[controlplane/build] $*" >&2; }
 
 K8S_CMDS="kube-apiserver kube-controller-manager"
 [ "$WITH_KWOK" = 1 ] && K8S_CMDS="$K8S_CMDS kube-scheduler"
+# test/cluster/build.sh asks for the node's binaries too (kubelet, kube-proxy, kubectl), built from the same module.
+K8S_CMDS="$K8S_CMDS ${KUBECDN_K8S_EXTRA_CMDS:-}"
 
 # etcd_ok: $BIN/etcd exists and comes from the requested source
 # (a symlink to Debian's /usr/bin/etcd, or a binary we built).

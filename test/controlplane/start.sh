@@ -19,6 +19,9 @@
 #                            pods get scheduled and report Running/Ready without a
 #                            kubelet; 0: don't. Default: 1 when both binaries exist.
 #   KUBECDN_CP_KWOK_NODES    number of fake nodes (default 1): kwok-node-0, -1, ...
+#   KUBECDN_CP_ADDR          the apiserver's address (default 127.0.0.1). test/cluster runs this script inside its
+#                            network namespace with the namespace's own address, which pods and the host both reach
+#   KUBECDN_CP_SCHEDULER     1: run kube-scheduler even without kwok (a real kubelet's node needs it)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,6 +33,7 @@ mkdir -p "$1"
 DIR="$(cd "$1" && pwd)"
 [ -e "$DIR/kube-apiserver.pid" ] && die "$DIR already holds a control plane (run stop.sh first)"
 TIMEOUT="${KUBECDN_CP_TIMEOUT:-120}"
+ADDR="${KUBECDN_CP_ADDR:-127.0.0.1}"
 
 if [ -n "${KUBECDN_K8S_BIN:-}" ]; then
   BIN="$KUBECDN_K8S_BIN"
@@ -91,11 +95,11 @@ openssl_q() { openssl "$@" >/dev/null 2>&1 || { openssl "$@" >&2; die "openssl $
 openssl_q req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
   -keyout "$PKI/ca.key" -out "$PKI/ca.crt" -subj "/CN=kubecdn-test-ca" \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
-cat >"$PKI/apiserver.ext" <<'EOF'
+cat >"$PKI/apiserver.ext" <<EOF
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+subjectAltName=IP:127.0.0.1,IP:${ADDR},IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
 EOF
 openssl_q req -newkey rsa:2048 -nodes -sha256 -keyout "$PKI/apiserver.key" \
   -out "$PKI/apiserver.csr" -subj "/CN=kube-apiserver"
@@ -108,6 +112,11 @@ openssl_q req -newkey rsa:2048 -nodes -sha256 -keyout "$PKI/front-proxy-client.k
 printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' >"$PKI/client.ext"
 openssl_q x509 -req -in "$PKI/front-proxy-client.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
   -CAcreateserial -days 3650 -sha256 -extfile "$PKI/client.ext" -out "$PKI/front-proxy-client.crt"
+# The apiserver's client certificate towards kubelets (logs, exec, port-forward), as kubeadm makes it.
+openssl_q req -newkey rsa:2048 -nodes -sha256 -keyout "$PKI/apiserver-kubelet-client.key" \
+  -out "$PKI/apiserver-kubelet-client.csr" -subj "/O=system:masters/CN=kube-apiserver-kubelet-client"
+openssl_q x509 -req -in "$PKI/apiserver-kubelet-client.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+  -CAcreateserial -days 3650 -sha256 -extfile "$PKI/client.ext" -out "$PKI/apiserver-kubelet-client.crt"
 # Service-account token signing key pair.
 openssl_q genrsa -out "$PKI/sa.key" 2048
 openssl_q rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub"
@@ -119,11 +128,15 @@ ADMIN_TOKEN="$(openssl rand -hex 24)"
 KCM_TOKEN="$(openssl rand -hex 24)"
 SCHED_TOKEN="$(openssl rand -hex 24)"
 KWOK_TOKEN="$(openssl rand -hex 24)"
+NODE_TOKEN="$(openssl rand -hex 24)"
+PROXY_TOKEN="$(openssl rand -hex 24)"
 cat >"$PKI/tokens.csv" <<EOF
 $ADMIN_TOKEN,kubecdn-admin,kubecdn-admin,"system:masters"
 $KCM_TOKEN,system:kube-controller-manager,system:kube-controller-manager
 $SCHED_TOKEN,system:kube-scheduler,system:kube-scheduler
 $KWOK_TOKEN,kwok,kwok,"system:masters"
+$NODE_TOKEN,system:node:kcdn-node,system:node:kcdn-node,"system:nodes"
+$PROXY_TOKEN,system:kube-proxy,system:kube-proxy
 EOF
 chmod 600 "$PKI"/*.key "$PKI/tokens.csv"
 
@@ -134,7 +147,7 @@ kind: Config
 clusters:
 - name: kubecdn-test
   cluster:
-    server: https://127.0.0.1:$4
+    server: https://$ADDR:$4
     certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
 users:
 - name: $3
@@ -203,10 +216,12 @@ for attempt in 1 2 3; do
   write_kubeconfig "$DIR/controller-manager.kubeconfig" "$KCM_TOKEN" system:kube-controller-manager "$API_PORT"
   write_kubeconfig "$DIR/scheduler.kubeconfig" "$SCHED_TOKEN" system:kube-scheduler "$API_PORT"
   write_kubeconfig "$DIR/kwok.kubeconfig" "$KWOK_TOKEN" kwok "$API_PORT"
+  write_kubeconfig "$DIR/kubelet.kubeconfig" "$NODE_TOKEN" system:node:kcdn-node "$API_PORT"
+  write_kubeconfig "$DIR/kube-proxy.kubeconfig" "$PROXY_TOKEN" system:kube-proxy "$API_PORT"
   spawn kube-apiserver "$BIN/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --bind-address=127.0.0.1 \
-    --advertise-address=127.0.0.1 \
+    --bind-address="$ADDR" \
+    --advertise-address="$ADDR" \
     --secure-port="$API_PORT" \
     --cert-dir="$PKI" \
     --tls-cert-file="$PKI/apiserver.crt" \
@@ -220,24 +235,28 @@ for attempt in 1 2 3; do
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
     --proxy-client-key-file="$PKI/front-proxy-client.key" \
-    --authorization-mode=RBAC \
+    --authorization-mode=Node,RBAC \
+    --enable-admission-plugins=NodeRestriction \
+    --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
+    --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+    --kubelet-preferred-address-types=InternalIP \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" \
     --service-account-signing-key-file="$PKI/sa.key" \
     --api-audiences=https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range=10.0.0.0/24 \
-    --endpoint-reconciler-type=none \
+    --endpoint-reconciler-type="$([ "$ADDR" = 127.0.0.1 ] && echo none || echo lease)" \
     --allow-privileged=true \
     --profiling=false \
     --v=1
   rc=0
   wait_for kube-apiserver "kube-apiserver /readyz on 127.0.0.1:$API_PORT" \
-    bash -c "curl -fsS --cacert '$PKI/ca.crt' -H 'Authorization: Bearer $ADMIN_TOKEN' 'https://127.0.0.1:$API_PORT/readyz' | grep -qx ok" || rc=$?
+    bash -c "curl -fsS --cacert '$PKI/ca.crt' -H 'Authorization: Bearer $ADMIN_TOKEN' 'https://$ADDR:$API_PORT/readyz' | grep -qx ok" || rc=$?
   [ $rc -eq 0 ] && break
   addr_in_use_in_log kube-apiserver && [ $attempt -lt 3 ] && { log "apiserver port clash, retrying"; rm -f "$DIR/kube-apiserver.pid"; continue; }
   die "kube-apiserver exited early (see $DIR/logs/kube-apiserver.log)"
 done
-log "kube-apiserver ready on https://127.0.0.1:$API_PORT"
+log "kube-apiserver ready on https://$ADDR:$API_PORT"
 
 # ------------------------------------------------- kube-controller-manager
 for attempt in 1 2 3; do
@@ -273,13 +292,13 @@ if [ "${KUBECDN_CP_WAIT_SA:-1}" = 1 ]; then
   # manager is talking to the apiserver with working RBAC.
   wait_for kube-controller-manager "ServiceAccount default/default" \
     curl -fsS --cacert "$PKI/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN" \
-    "https://127.0.0.1:$API_PORT/api/v1/namespaces/default/serviceaccounts/default"
+    "https://$ADDR:$API_PORT/api/v1/namespaces/default/serviceaccounts/default"
 fi
 
 # ------------------------------------------------- kube-scheduler + kwok
 SCHED_PORT=""
 KWOK_NODES="${KUBECDN_CP_KWOK_NODES:-1}"
-if [ "$KUBECDN_CP_KWOK" = 1 ]; then
+if [ "$KUBECDN_CP_KWOK" = 1 ] || [ "${KUBECDN_CP_SCHEDULER:-0}" = 1 ]; then
   for attempt in 1 2 3; do
     SCHED_PORT="$(pick_port)"
     spawn kube-scheduler "$BIN/kube-scheduler" \
@@ -300,6 +319,8 @@ if [ "$KUBECDN_CP_KWOK" = 1 ]; then
     die "kube-scheduler exited early (see $DIR/logs/kube-scheduler.log)"
   done
   log "kube-scheduler healthy on 127.0.0.1:$SCHED_PORT"
+fi
+if [ "$KUBECDN_CP_KWOK" = 1 ]; then
 
   # kwok with its built-in default stages (node-fast, pod-fast): managed nodes
   # turn Ready, pods bound to them go Running/Ready at once. It serves nothing
@@ -322,10 +343,10 @@ if [ "$KUBECDN_CP_KWOK" = 1 ]; then
            "capacity":{"cpu":"32","memory":"256Gi","pods":"110"}}}'
     curl -fsS --cacert "$PKI/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN" \
       -H 'Content-Type: application/json' -X POST -d "$node_json" \
-      "https://127.0.0.1:$API_PORT/api/v1/nodes" >/dev/null || die "creating fake node kwok-node-$i failed"
+      "https://$ADDR:$API_PORT/api/v1/nodes" >/dev/null || die "creating fake node kwok-node-$i failed"
     wait_for kwok "fake node kwok-node-$i Ready" bash -c \
       "curl -fsS --cacert '$PKI/ca.crt' -H 'Authorization: Bearer $ADMIN_TOKEN' \
-        'https://127.0.0.1:$API_PORT/api/v1/nodes/kwok-node-$i' | tr -d ' \n' | grep -q '\"type\":\"Ready\",\"status\":\"True\"'" ||
+        'https://$ADDR:$API_PORT/api/v1/nodes/kwok-node-$i' | tr -d ' \n' | grep -q '\"type\":\"Ready\",\"status\":\"True\"'" ||
       die "kwok exited early (see $DIR/logs/kwok.log)"
   done
   log "kwok running; $KWOK_NODES fake node(s) Ready"
@@ -333,7 +354,7 @@ fi
 
 cat >"$DIR/env" <<EOF
 KUBECONFIG=$DIR/kubeconfig
-KUBECDN_API_URL=https://127.0.0.1:$API_PORT
+KUBECDN_API_URL=https://$ADDR:$API_PORT
 KUBECDN_API_TOKEN=$ADMIN_TOKEN
 KUBECDN_API_CA_FILE=$PKI/ca.crt
 KUBECDN_ETCD_URL=http://127.0.0.1:$ETCD_PORT

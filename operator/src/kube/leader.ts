@@ -46,7 +46,10 @@ export class LeaderElector {
     const lease = await orUndefined('read lease', () => this.read()).catch(() => undefined);
     if (lease?.spec?.holderIdentity !== this.opts.identity) return;
     lease.spec.holderIdentity = '';
-    await this.api.replaceNamespacedLease({ ...this.key(), body: lease }).catch(() => undefined);
+    // A failed release only delays the next leader by one lease duration; say so rather than hide it.
+    await this.api
+      .replaceNamespacedLease({ ...this.key(), body: lease })
+      .catch((err: unknown) => this.hooks.log({ err: toKubeError(err, 'lease').message }, 'lease release failed'));
   }
 
   private async tick(): Promise<void> {
