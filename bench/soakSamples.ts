@@ -66,8 +66,8 @@ export interface Sampled {
   readonly url: string;
 }
 
-const HEAP_USED = 'kubecdn_process_nodejs_heap_size_used_bytes';
-const EXTERNAL = 'kubecdn_process_nodejs_external_memory_bytes';
+const HEAP_USED = 'nodejs_heap_size_used_bytes';
+const EXTERNAL = 'nodejs_external_memory_bytes';
 
 async function heap(url: string): Promise<{ heapUsed?: number; external?: number }> {
   try {

@@ -48,6 +48,11 @@ ensure_redis() {
   fi
 }
 
+# promtool (Debian's prometheus package): the metric exposition and the alert rules are checked with it.
+ensure_promtool() {
+  command -v promtool >/dev/null 2>&1 || apt_install prometheus
+}
+
 build() {
   echo "==> building (tsc)"
   npx tsc -p tsconfig.json

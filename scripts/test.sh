@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 need_node
 ensure_node_modules
 ensure_redis
+ensure_promtool
 build
 
 K8S=1

@@ -26,6 +26,8 @@ const settings = {
     'REDIS_URL',
     z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   ),
+  /** Redis' password (AUTH), kept out of REDIS_URL so that the URL can live in a ConfigMap; wins over one in the URL */
+  redisPassword: env('REDIS_PASSWORD', z.string().min(1).optional()),
   writeToken: env('WRITE_TOKEN', z.string().min(8, 'at least 8 characters').optional()),
   clusterSecret: env('CLUSTER_SECRET', z.string().min(8, 'at least 8 characters').optional()),
   dedupPolicy: env('DEDUP_POLICY', z.enum(['reject', 'link']).default('reject')),

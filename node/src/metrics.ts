@@ -20,7 +20,8 @@ export function initLockSeries(m: Metrics, mode: string): void {
 export function createMetrics(nodeId: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ node: nodeId });
-  collectDefaultMetrics({ register: registry, prefix: 'kubecdn_process_' });
+  // Standard names (process_*, nodejs_*), so that promtool and the usual Node.js dashboards recognise them.
+  collectDefaultMetrics({ register: registry });
   const r = [registry];
   const requests = new RequestMetrics();
   requests.register(registry);

@@ -2,7 +2,6 @@
 // socket (the cluster needs the address peers reach it at), the cluster, the write lock, the writer, the caches and
 // the HTTP handler. main.ts and the tests both use it; close() stops everything in reverse.
 import type http from 'node:http';
-import { Redis } from 'ioredis';
 import { BlobCache } from './cluster/blobCache.js';
 import { Cluster } from './cluster/cluster.js';
 import type { Config } from './config.js';
@@ -19,6 +18,7 @@ import { createLogger, type Logger } from './log.js';
 import { HeadCache } from './metadata/headCache.js';
 import { MetadataStore } from './metadata/store.js';
 import { Writer } from './metadata/writer.js';
+import { connectRedis, redisAuth, waitForRedis } from './metadata/connection.js';
 import { createMetrics, initLockSeries, type Metrics } from './metrics.js';
 import { BlobStore } from './storage/blobStore.js';
 import { collectGarbage } from './storage/gc.js';
@@ -37,16 +37,6 @@ export interface FileNode {
   gc(): Promise<number>;
 }
 
-function connectRedis(cfg: Config, log: Logger): Redis {
-  const redis = new Redis(cfg.redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 2,
-    retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
-  });
-  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
-  return redis;
-}
-
 /** The writes' lock: Ricart-Agrawala among the cluster's members, a Redis lease, or this process only. */
 function writeLock(cfg: Config, cluster: Cluster | undefined, leases: RedisLeaseLock, local: LocalLock, metrics: Metrics, log: Logger): WriteLock {
   if (cfg.lockMode === 'ricart-agrawala' && cluster) {
@@ -58,7 +48,7 @@ function writeLock(cfg: Config, cluster: Cluster | undefined, leases: RedisLease
 export async function createNode(cfg: Config, log: Logger = createLogger(cfg.logLevel, cfg.nodeId)): Promise<FileNode> {
   const metrics = createMetrics(cfg.nodeId);
   const redis = connectRedis(cfg, log);
-  await redis.connect();
+  await waitForRedis(redis, cfg.redisUrl, log);
   const blobs = new BlobStore(cfg.dataDir);
   await blobs.init();
   const store = new MetadataStore(redis, cfg.eventsStreamMaxLen);
@@ -74,7 +64,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
 
   const heads = new HeadCache(cfg.headCacheMaxEntries, cluster ? () => cluster.trusted() : undefined);
   cluster?.membership.on('stale', () => heads.clear());
-  const subscriber = new Subscriber(cfg.redisUrl, log.child({ component: 'subscriber' }));
+  const subscriber = new Subscriber(cfg.redisUrl, redisAuth(cfg), log.child({ component: 'subscriber' }));
   subscriber.on('status', (s: string) => heads.setLive(s === 'subscribed'));
   subscriber.on('message', (msg: { filename: string }) => heads.invalidate(msg.filename));
   const localLock = new LocalLock(metrics);

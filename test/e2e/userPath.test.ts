@@ -119,11 +119,30 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
     await waitFor('3 ready nodes', () => clusterReady(3), 300_000, 2000);
     const redis = getJson('deployment', 'cdn-redis', '-n', NAMESPACE);
     expect(redis.status.readyReplicas).toBe(1);
+    // Nodes that start before Redis wait for it (no crash loop), and nothing restarted on the way up.
+    const restarts = (getJson('pods', '-n', NAMESPACE).items as Obj[]).flatMap((p) =>
+      ((p.status.containerStatuses ?? []) as Obj[]).filter((c) => c.restartCount > 0).map((c) => `${p.metadata.name}: ${c.restartCount}`),
+    );
+    expect(restarts).toEqual([]);
     const c = getJson('cdncluster', 'cdn', '-n', NAMESPACE);
     expect(c.status.redis).toBe('Ready');
     token = Buffer.from(getJson('secret', 'cdn-write-token', '-n', NAMESPACE).data.token as string, 'base64').toString();
     expect(token.length).toBeGreaterThan(16);
     await waitFor('the Ingress routing', async () => (await http(`${INGRESS}/cluster`)).status === 200, 60_000, 500);
+  });
+
+  it('the managed Redis refuses a client without its password', () => {
+    const script = `
+      const s = require('node:net').connect(6379, 'cdn-redis.${NAMESPACE}.svc');
+      s.setTimeout(10000, () => { console.log('timeout'); process.exit(); });
+      s.on('error', (e) => { console.log(e.code); process.exit(); });
+      s.on('connect', () => s.write('PING\\r\\n'));
+      s.on('data', (d) => { console.log(d.toString().trim()); process.exit(); });`;
+    kubectl('run', 'nopassword', '-n', NAMESPACE, '--image', ENV.KUBECDN_IMAGE!, '--restart=Never', '--command', '--', 'node', '-e', script);
+    kubectl('wait', '-n', NAMESPACE, '--for=jsonpath={.status.phase}=Succeeded', '--timeout=120s', 'pod/nopassword');
+    const answer = kubectl('logs', '-n', NAMESPACE, 'nopassword').trim();
+    kubectl('delete', 'pod', '-n', NAMESPACE, 'nopassword', '--wait=false');
+    expect(answer).toMatch(/^-NOAUTH/);
   });
 
   it('through the Ingress: write, read the same bytes, versions, revert, delete marker', async () => {

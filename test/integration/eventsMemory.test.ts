@@ -179,7 +179,7 @@ interface HubUnderTest {
 async function startHub(redis: TestRedis, limits: Partial<SseLimits>): Promise<HubUnderTest> {
   const log = createLogger('silent', 'hub-test');
   const metrics = createMetrics('hub-test');
-  const subscriber = new Subscriber(redis.url, log);
+  const subscriber = new Subscriber(redis.url, {}, log);
   await subscriber.start();
   await waitFor(() => subscriber.status === 'subscribed', 5000, 'subscription');
   const conn = redis.client();

@@ -53,6 +53,7 @@ describe('CdnCluster CRD', () => {
         managed: {
           persistence: { storageClassName: 'c' },
           resources: { requests: {}, limits: {} },
+          passwordSecretRef: { name: 'p' },
         },
       },
       ingress: {

@@ -127,13 +127,14 @@ describe('what matters in the node StatefulSet', () => {
     expect(build('full').apply.some((x) => x.kind === 'ServiceMonitor')).toBe(true);
   });
 
-  test('external Redis: no Redis objects; a user write-token Secret: none generated', () => {
+  test('external Redis: no Redis objects, no Redis password; a user write-token Secret: none generated', () => {
     const kinds = build('full').apply.map((x) => `${x.kind}/${x.metadata?.name}`);
     expect(kinds.some((k) => k.includes('-redis'))).toBe(false);
     expect(build('full').createOnly.map((s) => s.metadata?.name)).toEqual(['full-cluster-secret']);
     expect(build('defaults').createOnly.map((s) => s.metadata?.name)).toEqual([
       'defaults-write-token',
       'defaults-cluster-secret',
+      'defaults-redis-password',
     ]);
   });
 });

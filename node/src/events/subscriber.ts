@@ -27,10 +27,12 @@ export class Subscriber extends EventEmitter {
 
   constructor(
     url: string,
+    auth: { password?: string },
     private readonly log: Logger,
   ) {
     super();
     this.redis = new Redis(url, {
+      ...auth,
       lazyConnect: true,
       autoResubscribe: false, // we resubscribe ourselves on 'ready', so 'subscribed' means exactly that
       maxRetriesPerRequest: null,

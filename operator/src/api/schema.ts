@@ -91,6 +91,9 @@ export const redisManagedSchema = z.object({
     })
     .default({ enabled: true, size: '1Gi' }),
   resources: resources.optional(),
+  passwordSecretRef: secretKeyRef('password')
+    .optional()
+    .describe("Secret key holding Redis' password; generated (and kept) when absent"),
 });
 
 export const redisExternalSchema = withRules(

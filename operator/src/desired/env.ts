@@ -71,6 +71,7 @@ export function podEnv(cluster: CdnCluster): EnvVar[] {
       },
     },
   ];
+  if (cluster.spec.redis.external === undefined) env.push(redisPasswordEnv(cluster));
   const ref = cluster.spec.redis.external?.secretRef;
   if (ref !== undefined)
     env.push({
@@ -81,6 +82,14 @@ export function podEnv(cluster: CdnCluster): EnvVar[] {
 }
 
 export const CLUSTER_SECRET_KEY = 'secret';
+
+export const REDIS_PASSWORD_KEY = 'password';
+
+/** The managed Redis' password, from its Secret: the nodes authenticate with it, Redis requires it. */
+export function redisPasswordEnv(cluster: CdnCluster): EnvVar {
+  const key = cluster.spec.redis.managed?.passwordSecretRef?.key ?? REDIS_PASSWORD_KEY;
+  return { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: namesOf(cluster).redisPasswordSecret, key } } };
+}
 
 export function writeTokenKey(cluster: CdnCluster): string {
   return cluster.spec.writeTokenSecretRef?.key ?? 'token';

@@ -26,6 +26,7 @@ export interface Names {
   ingress: string;
   serviceMonitor: string;
   redis: string;
+  redisPasswordSecret: string;
 }
 
 export function namesOf(cluster: CdnCluster): Names {
@@ -41,6 +42,7 @@ export function namesOf(cluster: CdnCluster): Names {
     ingress: n,
     serviceMonitor: n,
     redis: `${n}-redis`,
+    redisPasswordSecret: cluster.spec.redis.managed?.passwordSecretRef?.name ?? `${n}-redis-password`,
   };
 }
 

@@ -1,6 +1,7 @@
 // A managed Redis for the cluster's metadata, notifications and membership: one Deployment (Recreate: one writer
 // on its volume), a Service, and a PersistentVolumeClaim with append-only persistence. Absent for external Redis.
 import type { CdnCluster } from '../api/types.js';
+import { redisPasswordEnv } from './env.js';
 import { metaFor, namesOf, REDIS_PORT, selectorLabels } from './names.js';
 import type { AppliedObject, IDeployment, IPersistentVolumeClaim, IService } from './types.js';
 
@@ -91,7 +92,14 @@ function redisDeployment(cluster: CdnCluster): IDeployment {
             {
               name: 'redis',
               image: m.image,
-              args: persistent ? ['--appendonly', 'yes', '--dir', '/data'] : ['--save', '', '--appendonly', 'no'],
+              // The password comes from the Secret through the environment (Kubernetes expands $(VAR) in args);
+              // redis-cli in the probe reads REDISCLI_AUTH.
+              env: [redisPasswordEnv(cluster), { name: 'REDISCLI_AUTH', value: '$(REDIS_PASSWORD)' }],
+              args: [
+                '--requirepass',
+                '$(REDIS_PASSWORD)',
+                ...(persistent ? ['--appendonly', 'yes', '--dir', '/data'] : ['--save', '', '--appendonly', 'no']),
+              ],
               ports: [{ name: 'redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
               readinessProbe: {
                 exec: { command: ['redis-cli', 'ping'] },

@@ -1,7 +1,7 @@
-// Generated secrets: the write token (unless the spec names the user's own Secret) and the cluster secret shared by
-// the nodes for peer-only routes. Created once when absent and never written again, so never rotated by accident.
+// Generated secrets: the write token (unless the spec names the user's own Secret), the cluster secret shared by
+// the nodes for peer-only routes, and the managed Redis' password (unless the spec names the user's own). Created once when absent and never written again, so never rotated by accident.
 import type { CdnCluster } from '../api/types.js';
-import { CLUSTER_SECRET_KEY } from './env.js';
+import { CLUSTER_SECRET_KEY, REDIS_PASSWORD_KEY } from './env.js';
 import { metaFor, namesOf } from './names.js';
 import type { ISecret } from './types.js';
 
@@ -13,6 +13,9 @@ export function generatedSecrets(cluster: CdnCluster, token: TokenSource): ISecr
   const secrets: ISecret[] = [secret(cluster, n.clusterSecret, CLUSTER_SECRET_KEY, token())];
   if (cluster.spec.writeTokenSecretRef === undefined)
     secrets.unshift(secret(cluster, n.writeTokenSecret, 'token', token()));
+  const r = cluster.spec.redis;
+  if (r.external === undefined && r.managed?.passwordSecretRef === undefined)
+    secrets.push(secret(cluster, n.redisPasswordSecret, REDIS_PASSWORD_KEY, token()));
   return secrets;
 }
 
