@@ -3,8 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // the real-API-server suite has its own config and setup (vitest.k8s.config.ts, run by npm test)
-    exclude: [...configDefaults.exclude, 'test/k8s/**'],
+    // the real-API-server and real-cluster suites have their own configs and setups (vitest.k8s.config.ts,
+    // vitest.e2e.config.ts, both run by npm test)
+    exclude: [...configDefaults.exclude, 'test/k8s/**', 'test/e2e/**'],
     globalSetup: ['test/helpers/globalSetup.ts'],
     // Real processes and a real Redis: give them time to start, and never hide a stray rejection.
     testTimeout: 60_000,
