@@ -61,6 +61,22 @@ describe.skipIf(HELM === undefined)('helm chart (rendered by helm)', () => {
   test('values.schema.json refuses a wrong value', () => {
     expect(() => render('operator.replicas=lots')).toThrow(/replicas/);
   });
+
+  test('nameOverride, fullnameOverride, operator.podLabels and operator.extraEnv reach what they name', () => {
+    const named = (docs: Record<string, unknown>[]): string[] =>
+      docs.filter((d) => d.kind !== 'CustomResourceDefinition').map((d) => String((d.metadata as { name: string }).name));
+    expect(named(render('fullnameOverride=cdnop')).every((n) => n.startsWith('cdnop'))).toBe(true);
+    const over = render('nameOverride=files');
+    expect(named(over).every((n) => n.startsWith('kubecdn-files'))).toBe(true);
+    const labels = over.map((d) => (d.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/name']);
+    expect(new Set(labels.filter((l) => l !== undefined))).toEqual(new Set(['files']));
+    type Dep = { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
+    const dep = render('operator.podLabels.team=storage', 'operator.extraEnv[0].name=HTTPS_PROXY', 'operator.extraEnv[0].value=http://proxy:3128')
+      .find((d) => d.kind === 'Deployment') as unknown as Dep;
+    expect(dep.spec.template.metadata.labels.team).toBe('storage');
+    expect(dep.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'HTTPS_PROXY', value: 'http://proxy:3128' });
+    expect(() => render('operator.extraEnv[0].value=no-name')).toThrow(/name/);
+  });
 });
 
 describe('Grafana dashboard', () => {
