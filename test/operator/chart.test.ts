@@ -2,26 +2,16 @@
 // ~/.cache/kubecdn-k8s/*/bin), every rendered object validated against the upstream Kubernetes schemas; the
 // dashboard's queries use only metrics the nodes export (docs/metrics.md); skaffold and kind files agree with it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { parseCdnCluster } from '../../operator/src/api/parse.js';
-import { ROOT } from './helpers.js';
+import { HELM, ROOT } from './helpers.js';
 import { validateK8s } from './k8sValidate.js';
 
 const CHART = path.join(ROOT, 'charts/kubecdn');
 
-function findHelm(): string | undefined {
-  if (process.env.KUBECDN_HELM) return process.env.KUBECDN_HELM;
-  const cache = path.join(homedir(), '.cache/kubecdn-k8s');
-  if (!existsSync(cache)) return undefined;
-  return readdirSync(cache)
-    .map((v) => path.join(cache, v, 'bin/helm'))
-    .find((p) => existsSync(p));
-}
-const HELM = findHelm();
 
 function render(...set: string[]): Record<string, unknown>[] {
   const args = ['template', 'kubecdn', CHART, '-n', 'kubecdn-system', '--kube-version', '1.32.0', '--include-crds'];

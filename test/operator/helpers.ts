@@ -1,6 +1,7 @@
 // Shared test helpers for the operator: golden files, representative CdnClusters, and validation of objects
 // against the upstream Kubernetes OpenAPI schemas (kubernetes-models ships validators generated from them).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -137,3 +138,13 @@ export const SPECS: Record<string, CdnClusterSpecInput> = {
     scheduling: { antiAffinity: 'none' },
   },
 };
+
+/** The real helm binary: KUBECDN_HELM (scripts/test.sh builds and exports it), or one built under ~/.cache/kubecdn-k8s. */
+export const HELM: string | undefined = (() => {
+  if (process.env.KUBECDN_HELM) return process.env.KUBECDN_HELM;
+  const cache = path.join(homedir(), '.cache/kubecdn-k8s');
+  if (!existsSync(cache)) return undefined;
+  return readdirSync(cache)
+    .map((v) => path.join(cache, v, 'bin/helm'))
+    .find((p) => existsSync(p));
+})();
