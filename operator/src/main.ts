@@ -8,6 +8,7 @@ import { loadOperatorConfig, OperatorConfigError } from './config.js';
 import { ClientKube } from './kube/client.js';
 import { Informers } from './kube/informers.js';
 import { LeaderElector } from './kube/leader.js';
+import { createOperatorMetrics, instrumented } from './metrics.js';
 import { WorkQueue } from './reconcile/queue.js';
 import { reconcile } from './reconcile/reconciler.js';
 
@@ -33,11 +34,13 @@ function main(): void {
     now: () => new Date(),
     log,
   };
+  // Read only on a scrape, after the queue exists.
+  const metrics = createOperatorMetrics(() => queue.size);
   const queue = new WorkQueue(
-    (key) => {
+    instrumented((key) => {
       const [namespace = '', name = ''] = key.split('/');
       return reconcile({ namespace, name }, deps);
-    },
+    }, metrics),
     { onError: (key, err, retryInMs) => log.warn({ key, err: String(err), retryInMs }, 'reconcile failed') },
   );
   const informers = new Informers(kc, cfg.watchNamespace, (key) => queue.add(key), log);
@@ -46,6 +49,7 @@ function main(): void {
 
   const startLeading = (): void => {
     leading = true;
+    metrics.leader.set(1);
     log.info({}, 'leading: starting informers');
     void informers.start();
     resync = setInterval(() => void resyncAll(), cfg.resyncMs);
@@ -81,6 +85,13 @@ function main(): void {
     : undefined;
 
   const health = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      void metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
     const ok = req.url === '/healthz' || (req.url === '/readyz' && (!leading || informers.running()));
     res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');
   });

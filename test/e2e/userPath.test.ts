@@ -6,6 +6,7 @@ import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { sampleValue } from '../helpers/metrics.js';
 import { readSse } from '../helpers/sse.js';
 import {
   ENV, HAVE_CLUSTER, NAMESPACE, RELEASE_NAMESPACE, filePath, getJson, helm, http, kubectl, kubectlIn, nodePods,
@@ -108,6 +109,9 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
     expect(pod.spec.containers[0].image).toBe(`${IMAGE_REPO}:${IMAGE_TAG}`);
     await waitFor('the operator leading', () =>
       (getJson('leases', '-n', RELEASE_NAMESPACE).items as Obj[]).some((l) => l.spec.holderIdentity === pod.metadata.name), 60_000, 1000);
+    const ip = String(getJson('pod', String(pod.metadata.name), '-n', RELEASE_NAMESPACE).status.podIP);
+    await waitFor('the operator reporting itself the leader on /metrics', async () =>
+      sampleValue((await http(`http://${ip}:8081/metrics`)).body.toString(), 'kubecdn_operator_leader') === 1, 30_000, 500);
   });
 
   it('kubectl apply the example CdnCluster: every node and Redis Running and Ready', async () => {
