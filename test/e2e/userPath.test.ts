@@ -1,6 +1,7 @@
 // The path a user takes, on a real one-node cluster (test/cluster): helm install the chart, kubectl apply a
 // CdnCluster, files through the Ingress, pods deleted, scaled, Redis restarted, a rolling update, Prometheus, uninstall.
 // The steps run in order and build on each other.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -101,7 +102,10 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
   });
 
   it('helm install: the operator runs as a pod from the image and holds its leader Lease', async () => {
-    helm('install', 'kubecdn', CHART, '-n', RELEASE_NAMESPACE, '--create-namespace', '--wait', '--timeout', '5m',
+    // Both namespaces enforce Pod Security "restricted" (the PodSecurity admission of the real API server).
+    kubectl('create', 'namespace', RELEASE_NAMESPACE);
+    kubectl('label', 'namespace', RELEASE_NAMESPACE, 'pod-security.kubernetes.io/enforce=restricted');
+    helm('install', 'kubecdn', CHART, '-n', RELEASE_NAMESPACE, '--wait', '--timeout', '5m',
       '--set', `image.repository=${IMAGE_REPO}`, '--set', `image.tag=${IMAGE_TAG}`);
     const pods = getJson('pods', '-n', RELEASE_NAMESPACE, '-l', 'app.kubernetes.io/instance=kubecdn');
     expect(pods.items).toHaveLength(1);
@@ -116,6 +120,7 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
 
   it('kubectl apply the example CdnCluster: every node and Redis Running and Ready', async () => {
     kubectl('create', 'namespace', NAMESPACE);
+    kubectl('label', 'namespace', NAMESPACE, 'pod-security.kubernetes.io/enforce=restricted');
     // A registry-less cluster has no redis:7.4-alpine: name the locally built Redis image instead (README).
     const example = YAML.parse(readFileSync(join(CHART, 'examples/cdncluster.yaml'), 'utf8')) as Obj;
     example.spec.redis = { managed: { image: ENV.KUBECDN_REDIS_IMAGE } };
@@ -142,10 +147,13 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
       s.on('error', (e) => { console.log(e.code); process.exit(); });
       s.on('connect', () => s.write('PING\\r\\n'));
       s.on('data', (d) => { console.log(d.toString().trim()); process.exit(); });`;
-    kubectl('run', 'nopassword', '-n', NAMESPACE, '--image', ENV.KUBECDN_IMAGE!, '--restart=Never', '--command', '--', 'node', '-e', script);
-    kubectl('wait', '-n', NAMESPACE, '--for=jsonpath={.status.phase}=Succeeded', '--timeout=120s', 'pod/nopassword');
-    const answer = kubectl('logs', '-n', NAMESPACE, 'nopassword').trim();
-    kubectl('delete', 'pod', '-n', NAMESPACE, 'nopassword', '--wait=false');
+    // From another namespace: a pod without a restricted securityContext is refused in the cluster's own.
+    const refused = spawnSync(`${ENV.KUBECDN_K8S_BIN}/kubectl`, ['--kubeconfig', ENV.KUBECONFIG!, 'run', 'unrestricted', '-n', NAMESPACE, '--image', ENV.KUBECDN_IMAGE!, '--restart=Never', '--', 'true'], { encoding: 'utf8' });
+    expect(refused.stderr).toMatch(/violates PodSecurity "restricted/);
+    kubectl('run', 'nopassword', '--image', ENV.KUBECDN_IMAGE!, '--restart=Never', '--command', '--', 'node', '-e', script);
+    kubectl('wait', '--for=jsonpath={.status.phase}=Succeeded', '--timeout=120s', 'pod/nopassword');
+    const answer = kubectl('logs', 'nopassword').trim();
+    kubectl('delete', 'pod', 'nopassword', '--wait=false');
     expect(answer).toMatch(/^-NOAUTH/);
   });
 

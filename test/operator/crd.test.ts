@@ -73,6 +73,7 @@ describe('CdnCluster CRD', () => {
       },
       metrics: { serviceMonitor: { labels: {} } },
       writeTokenSecretRef: { name: 'n' },
+      imagePullSecrets: [{ name: 'registry' }],
     });
     const schemaPaths = new Set(paths(specSchemaOf(buildCrd())));
     const valuePaths = objectPaths(full).filter((p) => !p.startsWith('redis.external'));

@@ -51,6 +51,7 @@ export const SPECS: Record<string, CdnClusterSpecInput> = {
     replicas: 5,
     image: 'registry.example.com/kubecdn:1.2.3',
     imagePullPolicy: 'Always',
+    imagePullSecrets: [{ name: 'registry-example-com' }],
     storage: { size: '50Gi', storageClassName: 'fast-ssd' },
     cache: { maxBytes: 4294967296 },
     replicationFactor: 3,
@@ -120,6 +121,7 @@ export const SPECS: Record<string, CdnClusterSpecInput> = {
   },
   'ephemeral-redis': {
     replicas: 2,
+    imagePullSecrets: [{ name: 'private-redis' }],
     redis: {
       managed: {
         image: 'redis:7.2',

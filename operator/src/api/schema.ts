@@ -188,6 +188,11 @@ export const cdnClusterSpecSchema = withRules(
     metrics: metricsSchema.default({
       serviceMonitor: { enabled: false, interval: '30s' },
     }),
+    imagePullSecrets: z
+      .array(z.object({ name: z.string().min(1).max(253) }))
+      .max(16)
+      .optional()
+      .describe('Secrets the node and Redis pods pull their images with'),
     writeTokenSecretRef: secretKeyRef('token')
       .optional()
       .describe('Secret key holding the write token; generated (and kept) when absent'),

@@ -81,6 +81,7 @@ function redisDeployment(cluster: CdnCluster): IDeployment {
         },
         spec: {
           enableServiceLinks: false,
+          ...(cluster.spec.imagePullSecrets !== undefined && { imagePullSecrets: cluster.spec.imagePullSecrets }),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: 999,

@@ -84,6 +84,7 @@ function podSpec(cluster: CdnCluster, config: DesiredConfig): PodSpec {
   return {
     terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
     enableServiceLinks: false,
+    ...(cluster.spec.imagePullSecrets !== undefined && { imagePullSecrets: cluster.spec.imagePullSecrets }),
     securityContext: {
       runAsNonRoot: true,
       runAsUser: 1000,
