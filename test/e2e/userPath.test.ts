@@ -313,7 +313,7 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
     await waitFor('data for every dashboard query', async () => {
       empty.length = 0;
       for (const { title, expr } of exprs) {
-        const q = expr.replaceAll('$__rate_interval', '1m').replaceAll('$node', '.*');
+        const q = expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replaceAll('$node', '.*');
         if ((await prom(q)).length === 0) empty.push(`${title}: ${expr}`);
       }
       return empty.length === 0;

@@ -52,6 +52,13 @@ describe.skipIf(HELM === undefined)('helm chart (rendered by helm)', () => {
     expect(() => render('operator.replicas=lots')).toThrow(/replicas/);
   });
 
+  test('a PodDisruptionBudget for the operator only when it runs more than one replica', () => {
+    const pdbs = (...set: string[]) => render(...set).filter((d) => d.kind === 'PodDisruptionBudget');
+    expect(pdbs()).toHaveLength(0);
+    const [pdb] = pdbs('operator.replicas=2');
+    expect((pdb as { spec: { maxUnavailable: number } }).spec.maxUnavailable).toBe(1);
+  });
+
   test('nameOverride, fullnameOverride, operator.podLabels and operator.extraEnv reach what they name', () => {
     const named = (docs: Record<string, unknown>[]): string[] =>
       docs.filter((d) => d.kind !== 'CustomResourceDefinition').map((d) => String((d.metadata as { name: string }).name));

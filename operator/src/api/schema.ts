@@ -90,7 +90,9 @@ export const redisManagedSchema = z.object({
       storageClassName: z.string().max(253).optional(),
     })
     .default({ enabled: true, size: '1Gi' }),
-  resources: resources.optional(),
+  resources: resources
+    .default({ requests: { cpu: '50m', memory: '64Mi' } })
+    .describe('Redis container resources; no memory limit by default (its data set grows with the files)'),
   passwordSecretRef: secretKeyRef('password')
     .optional()
     .describe("Secret key holding Redis' password; generated (and kept) when absent"),
@@ -183,7 +185,9 @@ export const cdnClusterSpecSchema = withRules(
     lockMode: z.enum(['redis', 'ricart-agrawala']).default('redis'),
     redis: redisSchema.default({}),
     ingress: ingressSchema.default({ enabled: false }),
-    resources: resources.optional(),
+    resources: resources
+      .default({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } })
+      .describe('Node container resources'),
     scheduling: schedulingSchema.default({ antiAffinity: 'preferred' }),
     metrics: metricsSchema.default({
       serviceMonitor: { enabled: false, interval: '30s' },

@@ -1,5 +1,6 @@
 // A managed Redis for the cluster's metadata, notifications and membership: one Deployment (Recreate: one writer
 // on its volume), a Service, and a PersistentVolumeClaim with append-only persistence. Absent for external Redis.
+import { redisManagedSchema } from '../api/schema.js';
 import type { CdnCluster } from '../api/types.js';
 import { redisPasswordEnv } from './env.js';
 import { metaFor, namesOf, REDIS_PORT, selectorLabels } from './names.js';
@@ -16,13 +17,7 @@ export function redisObjects(cluster: CdnCluster): AppliedObject[] {
 function managedRedis(cluster: CdnCluster) {
   const r = cluster.spec.redis;
   if (r.external !== undefined) return undefined;
-  return (
-    r.managed ?? {
-      image: 'redis:7.4-alpine',
-      persistence: { enabled: true, size: '1Gi' },
-      resources: undefined,
-    }
-  );
+  return r.managed ?? redisManagedSchema.parse({}); // the schema's defaults, written once there
 }
 
 function redisPvc(cluster: CdnCluster): IPersistentVolumeClaim {
