@@ -220,6 +220,13 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
     for (const p of pods) await everyFileReadsBack(`http://${p.ip}:8080`);
   });
 
+  it('helm test: a file written through the Service reads back from every node', () => {
+    helm('upgrade', 'kubecdn', CHART, '-n', RELEASE_NAMESPACE, '--reuse-values', '--wait',
+      '--set', 'tests.cdnCluster.name=cdn', '--set', `tests.cdnCluster.namespace=${NAMESPACE}`);
+    const out = helm('test', 'kubecdn', '-n', RELEASE_NAMESPACE, '--timeout', '3m');
+    expect(out).toMatch(/TEST SUITE:\s+kubecdn-test-write-read[\s\S]*Phase:\s+Succeeded/);
+  });
+
   it('a deleted node pod comes back with its volume and every file reads back', async () => {
     const before = getJson('pod', 'cdn-1', '-n', NAMESPACE);
     kubectl('delete', 'pod', 'cdn-1', '-n', NAMESPACE, '--wait=true', '--timeout=180s');

@@ -27,7 +27,11 @@ describe.skipIf(HELM === undefined)('helm chart (rendered by helm)', () => {
     execFileSync(HELM!, ['lint', '--strict', CHART, '--kube-version', '1.32.0'], { encoding: 'utf8' });
   });
 
-  test.each([[[]], [['operator.watchNamespace=cdn', 'operator.replicas=2']], [['dashboard.enabled=false']]])(
+  test.each([
+    [[]],
+    [['operator.watchNamespace=cdn', 'operator.replicas=2']],
+    [['dashboard.enabled=false', 'tests.cdnCluster.name=cdn', 'tests.cdnCluster.namespace=cdn', 'alerts.force=true']],
+  ])(
     'every rendered object is valid (%j)',
     (set: string[]) => {
       const docs = render(...set).filter((d) => d.kind !== 'CdnCluster');
