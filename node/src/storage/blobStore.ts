@@ -274,6 +274,10 @@ export class BlobStore {
     try {
       const st = await statIfExists(from);
       if (!st) return false;
+      // A verified copy may have landed since the bad one was found (a reader's miss fill from a replica, a heal):
+      // that one stays, or the node would be left without a copy its index says it holds. The fingerprint alone
+      // cannot tell (a bit flipped within the same coarse timestamp tick keeps it), so such a copy is hashed again.
+      if (this.verifiedSince(sha256, st) && (await this.verifyFile(sha256)) === undefined) return false;
       await fs.mkdir(this.quarantineDir, { recursive: true });
       await fs.rename(from, path.join(this.quarantineDir, `${sha256}.${Date.now()}`));
       this.verified.delete(sha256);
