@@ -46,8 +46,13 @@ export class Scrubber {
   private async run(): Promise<void> {
     const { signal } = this.ctrl;
     while (!signal.aborted) {
-      const r = await this.pass();
-      this.log.info(r, 'scrub pass done');
+      try {
+        this.log.info(await this.pass(), 'scrub pass done');
+      } catch (err) {
+        if (signal.aborted) return;
+        // One failed pass (a disk error, a directory removed under it) must not end the scrub for the process' life.
+        this.log.error({ err: (err as Error).message }, 'scrub pass failed; the next pass tries again');
+      }
       await sleep(this.opts.intervalMs, undefined, { signal });
     }
   }
@@ -74,7 +79,10 @@ export class Scrubber {
       this.metrics.scrubbedBlobs.inc();
       if (bad) {
         r.corrupt++;
-        void this.integrity.corruptAndHeal(bad, 'scrub');
+        // In the background (the pass goes on), but never unhandled: a rejection here would end the process.
+        this.integrity
+          .corruptAndHeal(bad, 'scrub')
+          .catch((err: unknown) => this.log.error({ sha256: bad.sha256, err: (err as Error).message }, 'quarantine failed'));
       }
     }
     return r;
