@@ -1,31 +1,18 @@
 // Versions, revert and delete markers, and the listing of live names, against a real node and Redis. Every test
 // writes its own names (and bodies: the default dedupe policy refuses the same bytes under a second name).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fileUrl, json, put, sha256 } from '../helpers/http.js';
-import { startNode } from '../helpers/node.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { auth, nodeFixture } from '../helpers/nodeFixture.js';
 
-let redis: TestRedis;
-let node: Awaited<ReturnType<typeof startNode>>;
-const TOKEN = 'test-write-token';
-const auth = { Authorization: `Bearer ${TOKEN}` };
-
-beforeAll(async () => {
-  redis = await startRedis();
-  node = await startNode(redis.url, { WRITE_TOKEN: TOKEN, CACHE_CONTROL_LATEST: 'public, max-age=7' });
-});
-afterAll(async () => {
-  await node?.close();
-  await redis?.stop();
-});
+const fx = nodeFixture({ CACHE_CONTROL_LATEST: 'public, max-age=7' });
 
 /** Writes each body as the next version of `name`. */
 async function seed(name: string, bodies: string[]): Promise<void> {
-  for (const body of bodies) expect((await put(node.url, name, body, auth)).status).toBe(201);
+  for (const body of bodies) expect((await put(fx.node.url, name, body, auth)).status).toBe(201);
 }
 
 const revert = (name: string, version: number): Promise<Response> =>
-  fetch(`${fileUrl(node.url, name)}/revert`, {
+  fetch(`${fileUrl(fx.node.url, name)}/revert`, {
     method: 'POST',
     headers: { ...auth, 'Content-Type': 'application/json' },
     body: JSON.stringify({ version }),
@@ -34,22 +21,22 @@ const revert = (name: string, version: number): Promise<Response> =>
 describe('versions, revert and delete markers', () => {
   it('keeps every version readable, newest first, with timestamps', async () => {
     await seed('v/history.txt', ['one', 'two', 'three']);
-    const latest = await fetch(fileUrl(node.url, 'v/history.txt'));
+    const latest = await fetch(fileUrl(fx.node.url, 'v/history.txt'));
     expect(await latest.text()).toBe('three');
     expect(latest.headers.get('x-content-version')).toBe('3');
     expect(latest.headers.get('cache-control')).toBe('public, max-age=7');
-    const v1 = await fetch(`${fileUrl(node.url, 'v/history.txt')}?version=1`);
+    const v1 = await fetch(`${fileUrl(fx.node.url, 'v/history.txt')}?version=1`);
     expect(await v1.text()).toBe('one');
     expect(v1.headers.get('cache-control')).toContain('immutable');
     const hist = await json<{ count: number; versions: { version: number; createdAt: string }[]; nextCursor: string | null }>(
-      await fetch(`${fileUrl(node.url, 'v/history.txt')}/versions?limit=2`),
+      await fetch(`${fileUrl(fx.node.url, 'v/history.txt')}/versions?limit=2`),
     );
     expect(hist.count).toBe(3);
     expect(hist.versions.map((v) => v.version)).toEqual([3, 2]);
     expect(Number.isNaN(Date.parse(hist.versions[0]!.createdAt))).toBe(false);
     expect(hist.nextCursor).toBe('2');
     const page2 = await json<{ versions: { version: number }[]; nextCursor: null }>(
-      await fetch(`${fileUrl(node.url, 'v/history.txt')}/versions?limit=2&cursor=2`),
+      await fetch(`${fileUrl(fx.node.url, 'v/history.txt')}/versions?limit=2&cursor=2`),
     );
     expect(page2.versions.map((v) => v.version)).toEqual([1]);
     expect(page2.nextCursor).toBeNull();
@@ -60,34 +47,34 @@ describe('versions, revert and delete markers', () => {
     const res = await revert('v/revert.txt', 1);
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ version: 4, revertedFrom: 1, sha256: sha256('revert one'), event: 'file_reverted' });
-    expect(await (await fetch(fileUrl(node.url, 'v/revert.txt'))).text()).toBe('revert one');
-    expect(await (await fetch(`${fileUrl(node.url, 'v/revert.txt')}?version=3`)).text()).toBe('revert three');
+    expect(await (await fetch(fileUrl(fx.node.url, 'v/revert.txt'))).text()).toBe('revert one');
+    expect(await (await fetch(`${fileUrl(fx.node.url, 'v/revert.txt')}?version=3`)).text()).toBe('revert three');
   });
 
   it('delete leaves a marker: latest is 404 file_deleted, old versions stay, revert restores', async () => {
     await seed('v/delete.txt', ['delete one', 'delete two']);
-    const del = await fetch(fileUrl(node.url, 'v/delete.txt'), { method: 'DELETE', headers: auth });
+    const del = await fetch(fileUrl(fx.node.url, 'v/delete.txt'), { method: 'DELETE', headers: auth });
     expect(del.status).toBe(200);
     expect(await del.json()).toMatchObject({ version: 3, deleted: true });
-    const gone = await fetch(fileUrl(node.url, 'v/delete.txt'));
+    const gone = await fetch(fileUrl(fx.node.url, 'v/delete.txt'));
     expect(gone.status).toBe(404);
     expect((await json<{ error: { code: string } }>(gone)).error.code).toBe('file_deleted');
-    expect(await (await fetch(`${fileUrl(node.url, 'v/delete.txt')}?version=1`)).text()).toBe('delete one');
-    const marker = await fetch(`${fileUrl(node.url, 'v/delete.txt')}?version=3`);
+    expect(await (await fetch(`${fileUrl(fx.node.url, 'v/delete.txt')}?version=1`)).text()).toBe('delete one');
+    const marker = await fetch(`${fileUrl(fx.node.url, 'v/delete.txt')}?version=3`);
     expect(marker.status).toBe(404);
-    const listing = await json<{ files: { name: string }[] }>(await fetch(`${node.url}/files?prefix=v/`));
+    const listing = await json<{ files: { name: string }[] }>(await fetch(`${fx.node.url}/files?prefix=v/`));
     expect(listing.files.map((f) => f.name)).not.toContain('v/delete.txt');
-    const again = await fetch(fileUrl(node.url, 'v/delete.txt'), { method: 'DELETE', headers: auth });
+    const again = await fetch(fileUrl(fx.node.url, 'v/delete.txt'), { method: 'DELETE', headers: auth });
     expect(again.status).toBe(404);
     expect((await revert('v/delete.txt', 2)).status).toBe(201);
-    expect(await (await fetch(fileUrl(node.url, 'v/delete.txt'))).text()).toBe('delete two');
+    expect(await (await fetch(fileUrl(fx.node.url, 'v/delete.txt'))).text()).toBe('delete two');
     const toMarker = await revert('v/delete.txt', 3);
     expect(toMarker.status).toBe(409);
   });
 
   it('the same bytes as the head change nothing', async () => {
     await seed('v/same.txt', ['same first', 'same second']);
-    const res = await put(node.url, 'v/same.txt', 'same second', auth);
+    const res = await put(fx.node.url, 'v/same.txt', 'same second', auth);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ unchanged: true, version: 2 });
   });
@@ -95,12 +82,12 @@ describe('versions, revert and delete markers', () => {
 
 describe('listing', () => {
   it('pages through names in order with a cursor', async () => {
-    for (let i = 0; i < 7; i++) await put(node.url, `list/item-${i}`, `item ${i}`, auth);
-    await put(node.url, 'listing-other', 'not in the prefix', auth);
+    for (let i = 0; i < 7; i++) await put(fx.node.url, `list/item-${i}`, `item ${i}`, auth);
+    await put(fx.node.url, 'listing-other', 'not in the prefix', auth);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const q: string = `${node.url}/files?prefix=list/&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const q: string = `${fx.node.url}/files?prefix=list/&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const page = await json<{ files: { name: string; version: number }[]; nextCursor: string | null }>(await fetch(q));
       expect(page.files.length).toBeLessThanOrEqual(3);
       seen.push(...page.files.map((f) => f.name));

@@ -3,65 +3,58 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileUrl, json, put, sha256 } from '../helpers/http.js';
 import { startNode } from '../helpers/node.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { TOKEN, auth, nodeFixture } from '../helpers/nodeFixture.js';
 
-let redis: TestRedis;
-let node: Awaited<ReturnType<typeof startNode>>;
+const fx = nodeFixture();
 let linkNode: Awaited<ReturnType<typeof startNode>>;
-const TOKEN = 'test-write-token';
-const auth = { Authorization: `Bearer ${TOKEN}` };
 
 beforeAll(async () => {
-  redis = await startRedis();
-  node = await startNode(redis.url, { WRITE_TOKEN: TOKEN });
-  linkNode = await startNode(redis.url, { WRITE_TOKEN: TOKEN, DEDUP_POLICY: 'link', NODE_ID: 'linker' });
+  linkNode = await startNode(fx.redis.url, { WRITE_TOKEN: TOKEN, DEDUP_POLICY: 'link', NODE_ID: 'linker' });
 });
 afterAll(async () => {
-  await node?.close();
   await linkNode?.close();
-  await redis?.stop();
 });
 
 describe('conditional writes and integrity', () => {
   it('If-None-Match: * creates only once', async () => {
-    expect((await put(node.url, 'c/once.txt', 'first', { ...auth, 'If-None-Match': '*' })).status).toBe(201);
-    const again = await put(node.url, 'c/once.txt', 'second', { ...auth, 'If-None-Match': '*' });
+    expect((await put(fx.node.url, 'c/once.txt', 'first', { ...auth, 'If-None-Match': '*' })).status).toBe(201);
+    const again = await put(fx.node.url, 'c/once.txt', 'second', { ...auth, 'If-None-Match': '*' });
     expect(again.status).toBe(412);
-    expect(await (await fetch(fileUrl(node.url, 'c/once.txt'))).text()).toBe('first');
+    expect(await (await fetch(fileUrl(fx.node.url, 'c/once.txt'))).text()).toBe('first');
   });
 
   it('If-Match guards against lost updates', async () => {
-    expect((await put(node.url, 'c/match.txt', 'match first', auth)).status).toBe(201);
+    expect((await put(fx.node.url, 'c/match.txt', 'match first', auth)).status).toBe(201);
     const etag = `"${sha256('match first')}"`;
-    expect((await put(node.url, 'c/match.txt', 'edit-1', { ...auth, 'If-Match': etag })).status).toBe(201);
-    expect((await put(node.url, 'c/match.txt', 'edit-2', { ...auth, 'If-Match': etag })).status).toBe(412);
-    expect(await (await fetch(fileUrl(node.url, 'c/match.txt'))).text()).toBe('edit-1');
+    expect((await put(fx.node.url, 'c/match.txt', 'edit-1', { ...auth, 'If-Match': etag })).status).toBe(201);
+    expect((await put(fx.node.url, 'c/match.txt', 'edit-2', { ...auth, 'If-Match': etag })).status).toBe(412);
+    expect(await (await fetch(fileUrl(fx.node.url, 'c/match.txt'))).text()).toBe('edit-1');
   });
 
   it('X-Content-SHA256 is verified; a mismatch stores nothing', async () => {
-    const ok = await put(node.url, 'c/sum.txt', 'checked', { ...auth, 'X-Content-SHA256': sha256('checked') });
+    const ok = await put(fx.node.url, 'c/sum.txt', 'checked', { ...auth, 'X-Content-SHA256': sha256('checked') });
     expect(ok.status).toBe(201);
-    const bad = await put(node.url, 'c/sum2.txt', 'tampered', { ...auth, 'X-Content-SHA256': sha256('original') });
+    const bad = await put(fx.node.url, 'c/sum2.txt', 'tampered', { ...auth, 'X-Content-SHA256': sha256('original') });
     expect(bad.status).toBe(422);
     expect((await json<{ error: { code: string } }>(bad)).error.code).toBe('digest_mismatch');
-    expect((await fetch(fileUrl(node.url, 'c/sum2.txt'))).status).toBe(404);
-    expect((await fetch(`${node.url}/blobs/sha256/${sha256('tampered')}`)).status).toBe(404);
+    expect((await fetch(fileUrl(fx.node.url, 'c/sum2.txt'))).status).toBe(404);
+    expect((await fetch(`${fx.node.url}/blobs/sha256/${sha256('tampered')}`)).status).toBe(404);
   });
 });
 
 describe('auth', () => {
   it('writes need the token; reads do not', async () => {
-    const none = await put(node.url, 'a/x.txt', 'x');
+    const none = await put(fx.node.url, 'a/x.txt', 'x');
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
-    expect((await put(node.url, 'a/x.txt', 'x', { Authorization: 'Bearer wrong-token' })).status).toBe(403);
-    expect((await fetch(fileUrl(node.url, 'a/x.txt'), { method: 'DELETE' })).status).toBe(401);
+    expect((await put(fx.node.url, 'a/x.txt', 'x', { Authorization: 'Bearer wrong-token' })).status).toBe(403);
+    expect((await fetch(fileUrl(fx.node.url, 'a/x.txt'), { method: 'DELETE' })).status).toBe(401);
     for (const path of ['/write', '/add_file']) {
-      expect((await fetch(`${node.url}${path}`, { method: 'POST', body: '{}' })).status).toBe(401);
+      expect((await fetch(`${fx.node.url}${path}`, { method: 'POST', body: '{}' })).status).toBe(401);
     }
-    expect((await fetch(`${node.url}/files/a/x.txt/revert`, { method: 'POST', body: '{"version":1}' })).status).toBe(401);
-    expect((await put(node.url, 'a/x.txt', 'x', auth)).status).toBe(201);
-    expect((await fetch(fileUrl(node.url, 'a/x.txt'))).status).toBe(200);
+    expect((await fetch(`${fx.node.url}/files/a/x.txt/revert`, { method: 'POST', body: '{"version":1}' })).status).toBe(401);
+    expect((await put(fx.node.url, 'a/x.txt', 'x', auth)).status).toBe(201);
+    expect((await fetch(fileUrl(fx.node.url, 'a/x.txt'))).status).toBe(200);
   });
 });
 
@@ -78,9 +71,9 @@ describe('dedupe policy link', () => {
   });
 
   it('an empty file is never a duplicate', async () => {
-    expect((await put(node.url, 'e/empty-1', '', auth)).status).toBe(201);
-    expect((await put(node.url, 'e/empty-2', '', auth)).status).toBe(201);
-    const res = await fetch(fileUrl(node.url, 'e/empty-2'));
+    expect((await put(fx.node.url, 'e/empty-1', '', auth)).status).toBe(201);
+    expect((await put(fx.node.url, 'e/empty-2', '', auth)).status).toBe(201);
+    const res = await fetch(fileUrl(fx.node.url, 'e/empty-2'));
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
   });
