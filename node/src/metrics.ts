@@ -8,7 +8,8 @@ export type Metrics = ReturnType<typeof createMetrics>;
 // Series with a known, closed set of label values exist from the start at 0 (Prometheus' advice for labelled
 // counters): a dashboard panel or an alert over them shows 0, not "No data", until the first event.
 const DEDUPE_OUTCOMES = ['rejected', 'linked', 'unchanged'] as const;
-const INTEGRITY_WHERE = ['read', 'scrub', 'peer'] as const;
+/** where a bad copy was found: a read, the scrub, a peer asking for it, an upload of the same bytes replacing it */
+export const INTEGRITY_WHERE = ['read', 'scrub', 'peer', 'upload'] as const;
 
 /** The lock series of the mode this node runs (known once its lock is built), at 0. */
 export function initLockSeries(m: Metrics, mode: string): void {
@@ -115,6 +116,11 @@ export function createMetrics(nodeId: string) {
       name: 'kubecdn_replica_pushes_total',
       help: 'Blobs sent to another node (write replication, repair, handoff), by reason',
       labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    repairRunning: new Gauge({
+      name: 'kubecdn_repair_passes_running',
+      help: 'Re-replication passes (repair, hand-off) under way on this node',
       registers: r,
     }),
     underReplicated: new Gauge({
@@ -236,7 +242,7 @@ export function createMetrics(nodeId: string) {
     // Integrity
     integrityFailures: new Counter({
       name: 'kubecdn_integrity_failures_total',
-      help: 'Local blobs found corrupt (wrong size or digest), by where it was found (read, scrub, peer)',
+      help: 'Local blobs found corrupt (wrong size or digest), by where it was found (read, scrub, peer, upload)',
       labelNames: ['where'] as const,
       registers: r,
     }),

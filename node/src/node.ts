@@ -49,7 +49,10 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   const metrics = createMetrics(cfg.nodeId);
   const redis = connectRedis(cfg, log);
   await waitForRedis(redis, cfg.redisUrl, log);
-  const blobs = new BlobStore(cfg.dataDir);
+  const blobs = new BlobStore(cfg.dataDir, (rot) => {
+    metrics.integrityFailures.inc({ where: 'upload' });
+    log.error({ sha256: rot.sha256, reason: rot.reason, err: rot.message }, 'corrupt blob replaced by an upload of the same bytes');
+  });
   await blobs.init();
   const store = new MetadataStore(redis, cfg.eventsStreamMaxLen);
   const cache = new BlobCache(cfg.cacheMaxBytes, blobs, metrics, log.child({ component: 'cache' }));

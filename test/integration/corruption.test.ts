@@ -78,8 +78,10 @@ describe('standalone: a corrupt copy is refused, quarantined, and replaced by a 
     const sha = sha256(body);
     expect((await put(node.url, 'c/rot-a', body)).status).toBe(201);
     await corrupt(blobFile(node.dataDir, sha), 'flip');
+    const before = await metric(node.url, 'kubecdn_integrity_failures_total', { where: 'upload' });
     // nobody read it: the node does not know yet; the upload of the same bytes finds the copy bad and replaces it
     expect((await put(node.url, 'c/rot-b', body)).status).toBe(201);
+    expect(await metric(node.url, 'kubecdn_integrity_failures_total', { where: 'upload' })).toBe(before + 1);
     expect(sha256(await fs.readFile(blobFile(node.dataDir, sha)))).toBe(sha);
     const d = await download(fileUrl(node.url, 'c/rot-a'));
     expect([d.status, d.sha256]).toEqual([200, sha]);
@@ -132,7 +134,15 @@ describe('cluster: a corrupt copy is healed from a replica', () => {
 describe('the background scrub finds rot nobody read, and heals it', () => {
   let nodes: ClusterNode[];
   beforeAll(async () => {
-    nodes = await startCluster(redis.url, 2, { REPLICATION_FACTOR: '2', SCRUB_BYTES_PER_SEC: String(64 * 1024 * 1024), SCRUB_INTERVAL_MS: '200', REPAIR_INTERVAL_MS: '0' });
+    // Nothing but the scrub may come across the rot: no periodic repair, and members that do not drop out (and so
+    // start a repair pass, whose HEAD would find it) when a loaded machine delays a heartbeat.
+    nodes = await startCluster(redis.url, 2, {
+      REPLICATION_FACTOR: '2',
+      SCRUB_BYTES_PER_SEC: String(64 * 1024 * 1024),
+      SCRUB_INTERVAL_MS: '200',
+      REPAIR_INTERVAL_MS: '0',
+      MEMBER_TTL_MS: '15000',
+    });
   });
   afterAll(async () => stopCluster(nodes));
 
@@ -140,6 +150,9 @@ describe('the background scrub finds rot nobody read, and heals it', () => {
     const body = content(LARGE, 'scrub-me');
     const sha = sha256(body);
     expect((await put(nodes[0]!.url, 'sc/file', body)).status).toBe(201);
+    // A repair pass begun as the cluster formed may have asked node-b for the blob while the write's push was still
+    // on its way, and push a second copy after ours landed: that one would replace the rot before the scrub saw it.
+    await waitFor(async () => (await Promise.all(nodes.map((n) => metric(n.url, 'kubecdn_repair_passes_running')))).every((v) => v === 0), 20_000, 'repair passes done');
     const bad = nodes[1]!;
     await corrupt(blobFile(bad.dataDir, sha), 'flip');
     await waitFor(async () => (await metric(bad.url, 'kubecdn_integrity_failures_total', { where: 'scrub' })) >= 1, 20_000, 'scrub found it');

@@ -73,6 +73,15 @@ export class Repairer {
 
   /** One pass over the local blobs against `members`; stops early at `deadline` (ms since epoch). */
   async pass(members: string[], reason: 'repair' | 'handoff', deadline = Infinity): Promise<PassResult> {
+    this.deps.metrics.repairRunning.inc();
+    try {
+      return await this.walk(members, reason, deadline);
+    } finally {
+      this.deps.metrics.repairRunning.dec();
+    }
+  }
+
+  private async walk(members: string[], reason: 'repair' | 'handoff', deadline: number): Promise<PassResult> {
     const { membership, peers, blobs, cache, store, metrics } = this.deps;
     const self = membership.self.id;
     const result: PassResult = { checked: 0, pushed: 0, failed: 0 };

@@ -64,7 +64,14 @@ export class BlobStore {
   private readonly verified = new LRUCache<string, string>({ max: 100_000 });
   readonly stats: BlobStats = { blobs: 0, bytes: 0 };
 
-  constructor(dataDir: string) {
+  /**
+   * `onRotReplaced` hears of a stored copy found bad by an upload of the same bytes (which then replaces it): rot
+   * nobody had read, found and fixed on the way in, which must still be counted and logged like any other.
+   */
+  constructor(
+    dataDir: string,
+    private readonly onRotReplaced: (err: IntegrityError) => void = () => undefined,
+  ) {
     this.blobsDir = path.join(dataDir, 'blobs');
     this.tmpDir = path.join(dataDir, 'tmp');
     this.quarantineDir = path.join(dataDir, 'quarantine');
@@ -162,9 +169,12 @@ export class BlobStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // Same digest, same bytes — unless the copy on disk rotted: then this upload's verified bytes replace it.
-      if (await this.verifyFile(sha256)) {
+      const rot = await this.verifyFile(sha256);
+      if (rot) {
         await fs.rename(tmp, final);
         await fsyncDir(dir);
+        this.verified.set(sha256, fingerprint(await fs.stat(final)));
+        this.onRotReplaced(rot);
         return false;
       }
       // Refresh the mtime so garbage collection's grace period covers this upload, which is about to commit.

@@ -4,11 +4,11 @@
 // reads answer 503 blob_corrupt until the content is uploaded again (an upload of the same bytes replaces it).
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
+import type { INTEGRITY_WHERE, Metrics } from '../metrics.js';
 import type { BlobStore } from './blobStore.js';
 import type { IntegrityError } from './verify.js';
 
-export type Where = 'read' | 'scrub' | 'peer';
+export type Where = (typeof INTEGRITY_WHERE)[number];
 
 /** Fetches a verified copy from the blob's other homes (the cluster's fetcher); absent standalone. */
 export type HealFrom = (sha256: string, size: number) => Promise<void>;
