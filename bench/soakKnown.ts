@@ -41,6 +41,15 @@ export class Known {
     return this.specs.get(sha256);
   }
 
+  /**
+   * The run wrote these bytes, under whichever spec made them first. Tiny contents repeat across kinds: a 1-byte
+   * binary write can be the byte "3", which is also a whole text file. Asking for a text spec here made the soak
+   * report a /read of the text "3" as "content the run never wrote" (run 2 of 2026-11-30: sha256 4e07408562be… is "3").
+   */
+  wrote(sha256: string): boolean {
+    return this.specs.has(sha256);
+  }
+
   /** A node confirmed `name` version `version` = `fact`; 'conflict' when it confirmed other content for it before. */
   confirm(name: string, version: number, fact: Fact): 'new' | 'same' | 'conflict' {
     let versions = this.byName.get(name);

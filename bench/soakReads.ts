@@ -115,7 +115,7 @@ export async function compatRead(ctx: OpCtx): Promise<void> {
   for (const [name, content] of Object.entries(json as Record<string, unknown>)) {
     if (!ctx.textNames.includes(name)) continue;
     const sha = typeof content === 'string' ? sha256Of(Buffer.from(content, 'utf8')) : '';
-    if (ctx.known.spec(sha)?.text) continue;
+    if (ctx.known.wrote(sha)) continue;
     if (ctx.known.forgotten > 0) ctx.tally.unverified();
     else ctx.tally.wrongBytes('compat_read', { node: node.id, request: 'GET /read', answer: `"${name}": content (sha256 ${sha}) the run never wrote` });
   }

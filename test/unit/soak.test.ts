@@ -117,6 +117,15 @@ describe('content from a seed', () => {
 });
 
 describe('the record of confirmed versions', () => {
+  it('knows content it wrote whichever kind of write made it first (a 1-byte binary "3" is also the text "3")', () => {
+    const k = new Known();
+    const three = sha256Of(Buffer.from('3'));
+    k.remember(three, { seed: 'binary-first', size: 1, text: false });
+    k.remember(three, { seed: 'text-later', size: 1, text: true });
+    expect(k.wrote(three)).toBe(true);
+    expect(k.wrote(sha256Of(Buffer.from('4')))).toBe(false);
+  });
+
   it('detects a version confirmed with other content', () => {
     const k = new Known();
     expect(k.confirm('a', 1, 'x')).toBe('new');
