@@ -3,8 +3,9 @@
 #   operator:             node dist/operator/src/main.js   (the chart sets this command)
 # Multi-stage: compile with dev dependencies, ship production dependencies and the compiled JavaScript only,
 # as the unprivileged "node" user (uid 1000, which the operator's pod security contexts expect).
-# NODE_IMAGE: test/cluster/images.sh builds with a local stand-in for node:24-bookworm-slim (no Docker Hub there).
-ARG NODE_IMAGE=node:24-bookworm-slim
+# NODE_IMAGE: the Node.js of .node-version (test/unit/runtime.test.ts keeps them equal). test/cluster/images.sh
+# builds with a local stand-in for it (no Docker Hub there).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./

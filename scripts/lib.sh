@@ -4,14 +4,32 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
+# need_node: puts the Node.js of .node-version (the one the image ships) first on PATH. A machine with another Node
+# (a fresh one may have only an older LTS and its npm) gets the official binary from the npm registry's
+# node-linux-<arch> package, integrity-checked by npm, unpacked once into the cache. npm itself stays the machine's:
+# it runs on the pinned Node too. KUBECDN_NODE_CACHE moves the cache.
+NODE_PIN="$(cat "$ROOT/.node-version")"
 need_node() {
-  local major minor
-  major="$(node -p 'process.versions.node.split(".")[0]')"
-  minor="$(node -p 'process.versions.node.split(".")[1]')"
-  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 19 ]; }; then
-    echo "kubecdn needs Node.js >= 20.19 (found $(node --version))." >&2
-    exit 1
+  [ "$(node --version 2>/dev/null)" = "v$NODE_PIN" ] && return 0
+  command -v npm >/dev/null 2>&1 || { echo "kubecdn needs npm (any version) to fetch Node.js $NODE_PIN." >&2; exit 1; }
+  local dir="${KUBECDN_NODE_CACHE:-$HOME/.cache/kubecdn-node}/$NODE_PIN" arch
+  if [ ! -x "$dir/bin/node" ]; then
+    case "$(uname -m)" in
+      x86_64) arch=x64 ;;
+      aarch64 | arm64) arch=arm64 ;;
+      *) echo "no official Node.js $NODE_PIN package for $(uname -m): install Node.js $NODE_PIN yourself." >&2; exit 1 ;;
+    esac
+    echo "==> fetching Node.js $NODE_PIN (npm package node-linux-$arch) into $dir" >&2
+    local tmp
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_PIN" >/dev/null)
+    mkdir -p "$dir.partial"
+    tar -xzf "$tmp/node-linux-$arch-$NODE_PIN.tgz" -C "$dir.partial" --strip-components=1 --no-same-owner
+    rm -rf "$tmp" "$dir"
+    mv "$dir.partial" "$dir" # whole or not at all: an interrupted fetch is not mistaken for a good one
   fi
+  export PATH="$dir/bin:$PATH"
+  [ "$(node --version)" = "v$NODE_PIN" ] || { echo "Node.js in $dir is not v$NODE_PIN" >&2; exit 1; }
 }
 
 ensure_node_modules() {

