@@ -20,7 +20,10 @@ COPY test ./test
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev && rm -rf dist/test dist/scripts dist/bench
 
 FROM ${NODE_IMAGE}
-ENV NODE_ENV=production DATA_DIR=/data PORT=8080
+# MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (libuv's pool hashes and reads) an arena of its own, and
+# freed Buffer memory scattered over them stays resident. Measured on a standalone node (64 MiB hot cache, 21,500
+# mixed PUT/GETs): RSS 213-238 MiB and still moving with the default, 204-213 MiB and flat with 2.
+ENV NODE_ENV=production DATA_DIR=/data PORT=8080 MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build --chown=root:root /src/package.json ./
 COPY --from=build --chown=root:root /src/node_modules ./node_modules

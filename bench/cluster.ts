@@ -44,6 +44,7 @@ export async function startCluster(runDir: string, name: string, opts: ClusterOp
   const token = randomBytes(12).toString('hex');
   const env = {
     LOG_LEVEL: 'info', // the node's default, as users run it
+    MALLOC_ARENA_MAX: '2', // as the image runs it (Dockerfile ENV)
     WRITE_TOKEN: token,
     CLUSTER_SECRET: randomBytes(12).toString('hex'),
     REPLICATION_FACTOR: String(replication),

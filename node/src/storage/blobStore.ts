@@ -52,7 +52,6 @@ export class BlobStore {
   private readonly blobsDir: string;
   private readonly tmpDir: string;
   private readonly quarantineDir: string;
-  private readonly madeDirs = new Set<string>();
   private openReads = 0;
   /** readers per blob (see hold) */
   private readonly holds = new Map<string, number>();
@@ -60,8 +59,12 @@ export class BlobStore {
   private readonly doomed = new Map<string, number>();
   /** copies found bad and about to be quarantined: refused from the moment of detection (see condemn) */
   private readonly condemned = new Set<string>();
-  /** blobs hashed whole and found sound, with the fingerprint of the file they were then (see verifyFile) */
-  private readonly verified = new LRUCache<string, string>({ max: 100_000 });
+  /**
+   * blobs hashed whole and found sound, with the fingerprint of the file they were then (see verifyFile). A memo for
+   * the blobs in use (a Range on a verified blob needs no second pass), not an index of the store: at ~200 B an
+   * entry, 100,000 of them grew the heap through a whole 10-minute soak; 10,000 stay a few MiB.
+   */
+  private readonly verified = new LRUCache<string, string>({ max: 10_000 });
   readonly stats: BlobStats = { blobs: 0, bytes: 0 };
 
   /**
@@ -140,20 +143,20 @@ export class BlobStore {
     return { sha256, size, created };
   }
 
-  /** Links tmp to final; a fan-out directory removed behind our back (ENOENT) is made again, once. */
+  /**
+   * Links tmp to final; a fan-out directory that does not exist yet (or was removed behind our back) is made on
+   * ENOENT. Link first, rather than remembering which directories were made: that set grew towards 65,536 paths
+   * (~6 MiB of heap) as random digests opened new directories, for one saved syscall per directory.
+   */
   private async linkInto(tmp: string, final: string, dir: string): Promise<void> {
-    if (!this.madeDirs.has(dir)) {
-      await fs.mkdir(dir, { recursive: true });
-      this.madeDirs.add(dir);
-    }
     try {
       await fs.link(tmp, final);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      this.madeDirs.delete(dir);
-      await fs.mkdir(dir, { recursive: true });
-      this.madeDirs.add(dir);
+      const made = await fs.mkdir(dir, { recursive: true });
       await fs.link(tmp, final);
+      // new directories are entries of their parents: durable only once those are synced too
+      if (made !== undefined) for (const d of [path.dirname(dir), path.dirname(path.dirname(dir))]) await fsyncDir(d);
     }
     await fsyncDir(dir);
   }
