@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { parseCdnCluster } from '../../operator/src/api/parse.js';
 import { HELM, ROOT } from './helpers.js';
 import { validateK8s } from './k8sValidate.js';
+import { restrictedViolations, type PodSpecLike } from './podSecurity.js';
 
 const CHART = path.join(ROOT, 'charts/kubecdn');
 
@@ -77,6 +78,38 @@ describe.skipIf(HELM === undefined)('helm chart (rendered by helm)', () => {
     expect(dep.spec.template.metadata.labels.team).toBe('storage');
     expect(dep.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'HTTPS_PROXY', value: 'http://proxy:3128' });
     expect(() => render('operator.extraEnv[0].value=no-name')).toThrow(/name/);
+  });
+});
+
+describe.skipIf(HELM === undefined)('operator pod security (helm)', () => {
+  type Pod = PodSpecLike & { securityContext: Record<string, unknown> };
+  const pods = (...set: string[]): Pod[] =>
+    render('tests.cdnCluster.name=cdn', ...set).flatMap((d) => {
+      if (d.kind === 'Pod') return [d.spec as Pod];
+      if (d.kind === 'Deployment') return [(d.spec as { template: { spec: Pod } }).template.spec];
+      return [];
+    });
+
+  test.each([[[]], [['operator.podSecurityContext.runAsUser=null', 'operator.podSecurityContext.runAsGroup=null']]])(
+    'the operator and helm test pods meet Pod Security "restricted" (%j)',
+    (set: string[]) => {
+      const all = pods(...set);
+      expect(all).toHaveLength(2);
+      for (const p of all) expect(restrictedViolations(p)).toEqual([]);
+    },
+  );
+
+  test('user and groups are overridable, or left to the platform (OpenShift) when set to null', () => {
+    for (const p of pods()) expect(p.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
+    for (const p of pods('operator.podSecurityContext.runAsUser=1000700000', 'operator.podSecurityContext.fsGroup=5')) {
+      expect(p.securityContext).toMatchObject({ runAsUser: 1000700000, runAsGroup: 1000, fsGroup: 5 });
+    }
+    for (const p of pods('operator.podSecurityContext=null')) {
+      expect(p.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    }
+    // Only user and groups: runAsNonRoot and the seccomp profile are not the values' to change.
+    expect(() => render('operator.podSecurityContext.runAsNonRoot=false')).toThrow(/runAsNonRoot/);
+    expect(() => render('operator.podSecurityContext.runAsUser=0')).toThrow(/runAsUser/);
   });
 });
 
