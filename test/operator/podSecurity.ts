@@ -1,6 +1,6 @@
-// The Pod Security Standards' "restricted" profile (https://kubernetes.io/docs/concepts/security/pod-security-standards/),
-// checked on a pod spec: what the PodSecurity admission of a namespace labelled enforce=restricted refuses. The real
-// admission sees the node pods in test/k8s (a restricted namespace); this check also covers the Redis and operator pods.
+// The Pod Security Standards' "restricted" profile, checked on a pod spec: what the PodSecurity admission of a
+// namespace labelled enforce=restricted refuses (https://kubernetes.io/docs/concepts/security/pod-security-standards/).
+// The real admission sees the node pods in test/k8s (a restricted namespace); this also covers Redis and the operator.
 
 interface SecurityContext {
   runAsNonRoot?: boolean;

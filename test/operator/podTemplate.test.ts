@@ -22,7 +22,11 @@ interface Template {
 
 function templates(name: string, spec: CdnClusterSpecInput): { node: Template; redis?: Template } {
   const c = cluster(name, spec);
-  const plan = { statefulSetReplicas: c.spec.replicas, volumeClaimTemplate: { size: '1Gi' }, serviceMonitorAvailable: true };
+  const plan = {
+    statefulSetReplicas: c.spec.replicas,
+    volumeClaimTemplate: { size: '1Gi' },
+    serviceMonitorAvailable: true,
+  };
   const d = desiredObjects(c, CONFIG, plan, () => 'token');
   const of = (kind: string) =>
     (d.apply.find((o) => o.kind === kind) as { spec: { template: Template } } | undefined)?.spec.template;
@@ -49,7 +53,7 @@ describe('Pod Security "restricted"', () => {
     ]);
   });
 
-  test('user and groups: 1000 (node) and 999 (Redis) by default, the given ones, or none for the platform to pick', () => {
+  test('user and groups: 1000 (node), 999 (Redis) by default, the given ones, or none for the platform to pick', () => {
     const ids = (sc: Record<string, unknown>) => [sc.runAsUser, sc.runAsGroup, sc.fsGroup];
     const byDefault = templates('defaults', {});
     expect(ids(byDefault.node.spec.securityContext)).toEqual([1000, 1000, 1000]);
@@ -118,6 +122,7 @@ describe('extraEnv', () => {
       const r = cdnClusterSpecSchema.safeParse({ extraEnv: [{ name: reserved, value: 'x' }] });
       expect(r.success, reserved).toBe(false);
     }
-    expect(cdnClusterSpecSchema.safeParse({ extraEnv: [{ name: 'SCRUB_BYTES_PER_SEC', value: '1' }] }).success).toBe(true);
+    const allowed = { extraEnv: [{ name: 'SCRUB_BYTES_PER_SEC', value: '1' }] };
+    expect(cdnClusterSpecSchema.safeParse(allowed).success).toBe(true);
   });
 });

@@ -115,7 +115,9 @@ const extraEnv = withRules(
     .max(64)
     // A list-map keyed by name: the API server refuses two entries of one name.
     .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
-    .describe('More environment variables of the node container (core/v1 EnvVar): any node setting the spec has no field for'),
+    .describe(
+      'More environment variables of the node container (core/v1 EnvVar): any node setting the spec has no field for',
+    ),
   [
     {
       rule: `self.all(e, !(e.name in [${RESERVED_ENV.map((n) => `'${n}'`).join(', ')}]))`,
@@ -251,7 +253,9 @@ export const metricsSchema = z.object({
   scrapeAnnotations: z
     .boolean()
     .default(true)
-    .describe('prometheus.io/scrape, /port and /path annotations on the node pods, for a Prometheus without the operator'),
+    .describe(
+      'prometheus.io/scrape, /port and /path annotations on the node pods, for a Prometheus without the operator',
+    ),
 });
 
 export const cdnClusterSpecSchema = withRules(

@@ -96,7 +96,9 @@ export function serviceMonitor(cluster: CdnCluster, plan: Plan): IServiceMonitor
           interval: sm.interval,
           // Every series gets namespace (the Prometheus Operator's own target label) and cdncluster: the dashboard
           // filters on both, so two clusters of one name in two namespaces never merge.
-          relabelings: [{ sourceLabels: [POD_CLUSTER_LABEL_META], targetLabel: DASHBOARD_CLUSTER_LABEL, action: 'replace' }],
+          relabelings: [
+            { sourceLabels: [POD_CLUSTER_LABEL_META], targetLabel: DASHBOARD_CLUSTER_LABEL, action: 'replace' },
+          ],
         },
       ],
     },

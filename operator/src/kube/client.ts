@@ -21,6 +21,7 @@ import type { AppliedObject, ISecret } from '../desired/types.js';
 import type { EventInput } from '../reconcile/events.js';
 import type { ExpansionSupport, ObservedPvc, ObservedState, ObservedStatefulSet } from '../reconcile/observed.js';
 import { orUndefined, toKubeError, wrapped } from './errors.js';
+import { crdEstablished, SERVICE_MONITOR_CRD } from './serviceMonitorCrd.js';
 import type { KubeApi, ObjectKey, ObjectRef } from './types.js';
 
 /** Every kind the operator may own, for pruning. ServiceMonitor only when its CRD exists. */
@@ -35,7 +36,6 @@ const OWNED_KINDS: readonly [string, string][] = [
   ['networking.k8s.io/v1', 'Ingress'],
 ];
 const SERVICE_MONITOR: [string, string] = ['monitoring.coreos.com/v1', 'ServiceMonitor'];
-const SERVICE_MONITOR_CRD = 'servicemonitors.monitoring.coreos.com';
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class ClientKube implements KubeApi {
@@ -187,8 +187,7 @@ export class ClientKube implements KubeApi {
 
   private async hasServiceMonitorCrd(): Promise<boolean> {
     try {
-      await this.ext.readCustomResourceDefinition({ name: SERVICE_MONITOR_CRD });
-      return true;
+      return crdEstablished(await this.ext.readCustomResourceDefinition({ name: SERVICE_MONITOR_CRD }));
     } catch (err) {
       const k = toKubeError(err, 'read ServiceMonitor CRD');
       if (k.reason === 'NotFound' || k.reason === 'Forbidden') return false;
