@@ -143,25 +143,27 @@ function toPromQL(expr: string): string {
     .replaceAll('$__range', '15m');
 }
 
+/** The labels of one node's series in a scope, per route and status (every metric gets all of them). */
+function labelSets(s: Scope): string[] {
+  return (s.routes ?? ['file']).flatMap((route) =>
+    ['200', '500'].map(
+      (status) =>
+        `namespace="${s.namespace}",cdncluster="${s.cluster}",node="${s.cluster}-0",route="${route}",method="GET",` +
+        `status="${status}",mode="redis",where="scrub",outcome="linked"`,
+    ),
+  );
+}
+
 /** Rising, non-zero series of every metric the queries name, for each scope (histograms get three buckets). */
 function inputSeries(names: Iterable<string>, scopes: Scope[]): { series: string; values: string }[] {
-  const out: { series: string; values: string }[] = [];
-  for (const s of scopes) {
-    for (const name of names) {
-      for (const route of s.routes ?? ['file']) {
-        for (const status of ['200', '500']) {
-          const labels = `namespace="${s.namespace}",cdncluster="${s.cluster}",node="${s.cluster}-0",route="${route}",method="GET",status="${status}",mode="redis",where="scrub",outcome="linked"`;
-          if (!name.endsWith('_bucket')) out.push({ series: `${name}{${labels}}`, values: '1+1x80' });
-          else {
-            ['0.1', '1', '+Inf'].forEach((le, i) =>
-              out.push({ series: `${name}{${labels},le="${le}"}`, values: `1+${i + 1}x80` }),
-            );
-          }
-        }
-      }
-    }
-  }
-  return out;
+  const labels = scopes.flatMap(labelSets);
+  return [...names].flatMap((name) =>
+    labels.flatMap((l) =>
+      name.endsWith('_bucket')
+        ? ['0.1', '1', '+Inf'].map((le, i) => ({ series: `${name}{${l},le="${le}"}`, values: `1+${i + 1}x80` }))
+        : [{ series: `${name}{${l}}`, values: '1+1x80' }],
+    ),
+  );
 }
 
 /** A promtool unit-test group: each query, with only `scopes`' series, must be empty (`empty`) or not. */
