@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, test } from 'vitest';
-import { DASHBOARD_CLUSTER_LABEL } from '../../operator/src/desired/extras.js';
+import { DASHBOARD_CLUSTER_LABEL, POD_CLUSTER_LABEL_META } from '../../operator/src/desired/extras.js';
 import { createMetrics } from '../../node/src/metrics.js';
 import { ROOT } from './helpers.js';
 
@@ -208,5 +208,33 @@ describe('Grafana dashboard: every query evaluated by promtool', () => {
     const r = promtoolTest('control.test.yml', [group([unfiltered], OTHERS, true)]);
     expect(r.ok).toBe(false);
     expect(r.output).toMatch(/FAILED/);
+  });
+});
+
+describe('scraping without the Prometheus Operator (docs/metrics.md)', () => {
+  const doc = readFileSync(path.join(ROOT, 'docs/metrics.md'), 'utf8');
+  const block = /<!-- scrape-config -->\n```yaml\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+
+  test('the documented scrape job is valid and gives the labels the dashboard selects by', () => {
+    type Relabel = { source_labels?: string[]; target_label?: string };
+    type Job = { kubernetes_sd_configs?: unknown; static_configs?: unknown; relabel_configs: Relabel[] };
+    const job = (parse(block) as { scrape_configs: Job[] }).scrape_configs[0]!;
+    expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod' }]);
+    // Debian's promtool is built without Kubernetes discovery: the relabelling is checked on a static target.
+    const staticJob: Job = { ...job, static_configs: [{ targets: ['pod.invalid:8080'] }] };
+    delete staticJob.kubernetes_sd_configs;
+    const checkable = { scrape_configs: [staticJob] };
+    const dir = mkdtempSync(path.join(tmpdir(), 'kubecdn-scrape-'));
+    try {
+      writeFileSync(path.join(dir, 'prometheus.yml'), stringify(checkable));
+      const r = spawnSync('promtool', ['check', 'config', 'prometheus.yml'], { cwd: dir, encoding: 'utf8' });
+      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const target = (label: string) => job.relabel_configs.find((r) => r.target_label === label)?.source_labels;
+    expect(target('namespace')).toEqual(['__meta_kubernetes_namespace']);
+    // the same source as the operator's ServiceMonitor relabelling
+    expect(target(DASHBOARD_CLUSTER_LABEL)).toEqual([POD_CLUSTER_LABEL_META]);
   });
 });

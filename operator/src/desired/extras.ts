@@ -70,7 +70,7 @@ export function ingress(cluster: CdnCluster): IIngress | undefined {
 /** The target label the dashboard (charts/kubecdn/dashboards) selects a CdnCluster by, beside namespace. */
 export const DASHBOARD_CLUSTER_LABEL = 'cdncluster';
 /** kubecdn.io/cluster of the scraped pod, as Prometheus' Kubernetes service discovery names it. */
-const POD_CLUSTER_LABEL_META = `__meta_kubernetes_pod_label_${CLUSTER_LABEL.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+export const POD_CLUSTER_LABEL_META = `__meta_kubernetes_pod_label_${CLUSTER_LABEL.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 
 export function serviceMonitor(cluster: CdnCluster, plan: Plan): IServiceMonitor | undefined {
   const sm = cluster.spec.metrics.serviceMonitor;
