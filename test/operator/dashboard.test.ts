@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, test } from 'vitest';
-import { DASHBOARD_CLUSTER_LABEL, POD_CLUSTER_LABEL_META } from '../../operator/src/desired/extras.js';
+import { CLUSTER_TARGET_LABEL, POD_CLUSTER_LABEL_META } from '../../operator/src/desired/extras.js';
 import { createMetrics } from '../../node/src/metrics.js';
 import { ROOT } from './helpers.js';
 
@@ -35,7 +35,7 @@ const dash = JSON.parse(readFileSync(path.join(ROOT, 'charts/kubecdn/dashboards/
 const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 const variable = (name: string): Variable => dash.templating.list.find((v) => v.name === name)!;
 
-const FILTERS = ['namespace="$namespace"', `${DASHBOARD_CLUSTER_LABEL}="$cdncluster"`];
+const FILTERS = ['namespace="$namespace"', `${CLUSTER_TARGET_LABEL}="$cdncluster"`];
 /** Routes whose durations say nothing about serving files: SSE streams (minutes long), probes, scrapes. */
 const NOT_LATENCY = ['events', 'healthz', 'readyz', 'metrics'];
 const SELECTOR = /\b((?:kubecdn|process|nodejs)_[a-z0-9_]+)(\{[^}]*\})?/g;
@@ -235,6 +235,6 @@ describe('scraping without the Prometheus Operator (docs/metrics.md)', () => {
     const target = (label: string) => job.relabel_configs.find((r) => r.target_label === label)?.source_labels;
     expect(target('namespace')).toEqual(['__meta_kubernetes_namespace']);
     // the same source as the operator's ServiceMonitor relabelling
-    expect(target(DASHBOARD_CLUSTER_LABEL)).toEqual([POD_CLUSTER_LABEL_META]);
+    expect(target(CLUSTER_TARGET_LABEL)).toEqual([POD_CLUSTER_LABEL_META]);
   });
 });

@@ -67,8 +67,8 @@ export function ingress(cluster: CdnCluster): IIngress | undefined {
   };
 }
 
-/** The target label the dashboard (charts/kubecdn/dashboards) selects a CdnCluster by, beside namespace. */
-export const DASHBOARD_CLUSTER_LABEL = 'cdncluster';
+/** The target label (beside namespace) the chart's dashboard and alerts select a CdnCluster's series by. */
+export const CLUSTER_TARGET_LABEL = 'cdncluster';
 /** kubecdn.io/cluster of the scraped pod, as Prometheus' Kubernetes service discovery names it. */
 export const POD_CLUSTER_LABEL_META = `__meta_kubernetes_pod_label_${CLUSTER_LABEL.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 
@@ -95,9 +95,9 @@ export function serviceMonitor(cluster: CdnCluster, plan: Plan): IServiceMonitor
           path: METRICS_PATH,
           interval: sm.interval,
           // Every series gets namespace (the Prometheus Operator's own target label) and cdncluster: the dashboard
-          // filters on both, so two clusters of one name in two namespaces never merge.
+          // and the alerts select by both, so two clusters of one name in two namespaces never merge.
           relabelings: [
-            { sourceLabels: [POD_CLUSTER_LABEL_META], targetLabel: DASHBOARD_CLUSTER_LABEL, action: 'replace' },
+            { sourceLabels: [POD_CLUSTER_LABEL_META], targetLabel: CLUSTER_TARGET_LABEL, action: 'replace' },
           ],
         },
       ],
