@@ -43,7 +43,25 @@ function main(): void {
     }, metrics),
     { onError: (key, err, retryInMs) => log.warn({ key, err: String(err), retryInMs }, 'reconcile failed') },
   );
-  const informers = new Informers(kc, cfg.watchNamespace, (key) => queue.add(key), log);
+  // Every CdnCluster into the queue: the periodic resync (drift, missed events), and when the ServiceMonitor CRD
+  // comes or goes.
+  const resyncAll = async (why: string): Promise<void> => {
+    const list = await kube.listClusterKeys(cfg.watchNamespace).catch((err: unknown) => {
+      log.warn({ err: String(err), why }, 'resync: listing CdnClusters failed; the next resync tries again');
+      return [] as string[];
+    });
+    log.debug({ why, clusters: list.length }, 'resync');
+    for (const k of list) queue.add(k);
+  };
+  const informers = new Informers(
+    kc,
+    cfg.watchNamespace,
+    {
+      onKey: (key) => queue.add(key),
+      onServiceMonitorCrd: () => void resyncAll('ServiceMonitor CRD changed'),
+    },
+    log,
+  );
   let resync: NodeJS.Timeout | undefined;
   let leading = false;
 
@@ -52,15 +70,7 @@ function main(): void {
     metrics.leader.set(1);
     log.info({}, 'leading: starting informers');
     void informers.start();
-    resync = setInterval(() => void resyncAll(), cfg.resyncMs);
-  };
-  // Periodic resync: level-driven passes even without watch events (drift, missed events).
-  const resyncAll = async (): Promise<void> => {
-    const list = await kube.listClusterKeys(cfg.watchNamespace).catch((err: unknown) => {
-      log.warn({ err: String(err) }, 'resync: listing CdnClusters failed; the next resync tries again');
-      return [] as string[];
-    });
-    for (const k of list) queue.add(k);
+    resync = setInterval(() => void resyncAll('periodic'), cfg.resyncMs);
   };
   const elector = cfg.leaderElection
     ? new LeaderElector(

@@ -3,13 +3,19 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReconcileResult } from './reconcile/reconciler.js';
 
-export type OperatorMetrics = ReturnType<typeof createOperatorMetrics>;
+export interface OperatorMetrics {
+  readonly registry: Registry;
+  readonly reconciles: Counter<'result'>;
+  readonly reconcileSeconds: Histogram;
+  readonly queueDepth: Gauge;
+  readonly leader: Gauge;
+}
 
-export function createOperatorMetrics(queueDepth: () => number) {
+export function createOperatorMetrics(queueDepth: () => number): OperatorMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const metrics = {
+  const metrics: OperatorMetrics = {
     registry,
     reconciles: new Counter({
       name: 'kubecdn_operator_reconciles_total',

@@ -73,6 +73,21 @@ describe.skipIf(!HAVE_CP)('CdnCluster CRD on a real apiserver', () => {
       /TLS needs a host/,
     ],
     [
+      'extraEnv naming a variable the operator sets (CEL)',
+      { replicas: 1, replicationFactor: 1, extraEnv: [{ name: 'REPLICATION_FACTOR', value: '3' }] },
+      /extraEnv may not set a variable the operator sets/,
+    ],
+    [
+      'two extraEnv entries of one name (list-map)',
+      { replicas: 1, replicationFactor: 1, extraEnv: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] },
+      /spec\.extraEnv\[1\]: Duplicate value/,
+    ],
+    [
+      'runAsUser 0',
+      { replicas: 1, replicationFactor: 1, podSecurityContext: { runAsUser: 0 } },
+      /spec\.podSecurityContext\.runAsUser in body should be greater than or equal to 1/,
+    ],
+    [
       'bad storage size pattern',
       { replicas: 1, replicationFactor: 1, storage: { size: '10 gigs' } },
       /spec\.storage\.size in body should match/,
@@ -110,6 +125,19 @@ describe.skipIf(!HAVE_CP)('CdnCluster CRD on a real apiserver', () => {
     ]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/storageClassName cannot change/);
+  });
+
+  it('defaults user and groups when podSecurityContext is absent, and keeps {} (the platform picks) as given', () => {
+    ensureCrd();
+    kubectl(['apply', '-f', '-'], cdnYaml(NS, 'ids', { replicas: 1, replicationFactor: 1 }));
+    const noIds = { podSecurityContext: {}, redis: { managed: { podSecurityContext: {} } } };
+    kubectl(['apply', '-f', '-'], cdnYaml(NS, 'noids', { replicas: 1, replicationFactor: 1, ...noIds }));
+    const ids = getJson(['-n', NS, 'cdncluster', 'ids'])?.spec;
+    expect(ids?.podSecurityContext).toEqual({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
+    expect(ids?.metrics?.scrapeAnnotations).toBe(true);
+    const none = getJson(['-n', NS, 'cdncluster', 'noids'])?.spec;
+    expect(none?.podSecurityContext).toEqual({});
+    expect(none?.redis?.managed?.podSecurityContext).toEqual({});
   });
 
   it('shows the printer columns', () => {

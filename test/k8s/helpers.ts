@@ -4,6 +4,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
@@ -106,6 +107,8 @@ export interface OperatorOptions {
   leaderElection?: boolean;
   leaseDurationMs?: number;
   leaseRenewMs?: number;
+  /** Another identity than the suite's admin (serviceAccountKubeconfig: the chart's RBAC). */
+  kubeconfig?: string;
 }
 
 const running = new Set<OperatorProc>();
@@ -118,7 +121,7 @@ export function startOperator(o: OperatorOptions): OperatorProc {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      KUBECONFIG: KUBECONFIG ?? '',
+      KUBECONFIG: o.kubeconfig ?? KUBECONFIG ?? '',
       POD_NAME: o.identity,
       POD_NAMESPACE: o.namespace,
       WATCH_NAMESPACE: o.watchNamespace,
@@ -274,3 +277,23 @@ export function runBin(cmd: string, args: string[], input?: string): RunResult {
 }
 
 export { execFileSync };
+
+/**
+ * A kubeconfig for a ServiceAccount (a token from the TokenRequest API) on the suite's API server: the operator run
+ * with it has exactly the permissions the chart's RBAC gives.
+ */
+export function serviceAccountKubeconfig(namespace: string, name: string, file: string): string {
+  const token = kubectl(['-n', namespace, 'create', 'token', name, '--duration=1h']).trim();
+  const admin = parseYaml(readFileSync(KUBECONFIG ?? '', 'utf8')) as Obj;
+  const cluster = (admin.clusters as Obj[])[0];
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [cluster],
+    users: [{ name, user: { token } }],
+    contexts: [{ name, context: { cluster: cluster?.name, user: name, namespace } }],
+    'current-context': name,
+  };
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}

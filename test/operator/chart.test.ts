@@ -1,6 +1,6 @@
 // The Helm chart: rendered with the real helm binary when one is found (KUBECDN_HELM, or the one built under
-// ~/.cache/kubecdn-k8s/*/bin), every rendered object validated against the upstream Kubernetes schemas; the
-// dashboard's queries use only metrics the nodes export (docs/metrics.md); skaffold and kind files agree with it.
+// ~/.cache/kubecdn-k8s/*/bin), every rendered object validated against the upstream Kubernetes schemas, the
+// operator's pods Pod Security "restricted"; skaffold and kind files agree with it. The dashboard: dashboard.test.ts.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { parseCdnCluster } from '../../operator/src/api/parse.js';
 import { HELM, ROOT } from './helpers.js';
 import { validateK8s } from './k8sValidate.js';
+import { restrictedViolations, type PodSpecLike } from './podSecurity.js';
 
 const CHART = path.join(ROOT, 'charts/kubecdn');
 
@@ -80,44 +81,35 @@ describe.skipIf(HELM === undefined)('helm chart (rendered by helm)', () => {
   });
 });
 
-describe('Grafana dashboard', () => {
-  const dash = JSON.parse(readFileSync(path.join(CHART, 'dashboards/kubecdn.json'), 'utf8')) as {
-    panels: { title: string; targets?: { expr: string }[] }[];
-  };
-  const documented = new Map<string, string>();
-  for (const m of readFileSync(path.join(ROOT, 'docs/metrics.md'), 'utf8').matchAll(
-    /^\| `(kubecdn_[a-z_]+)` \| (\w+) \|/gm,
-  )) {
-    documented.set(m[1]!, m[2]!);
-  }
+describe.skipIf(HELM === undefined)('operator pod security (helm)', () => {
+  type Pod = PodSpecLike & { securityContext: Record<string, unknown> };
+  const pods = (...set: string[]): Pod[] =>
+    render('tests.cdnCluster.name=cdn', ...set).flatMap((d) => {
+      if (d.kind === 'Pod') return [d.spec as Pod];
+      if (d.kind === 'Deployment') return [(d.spec as { template: { spec: Pod } }).template.spec];
+      return [];
+    });
 
-  test('every query names only metrics the nodes export', () => {
-    expect(documented.size).toBeGreaterThan(10);
-    const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-    expect(exprs.length).toBeGreaterThan(15);
-    for (const e of exprs) {
-      for (const [name] of e.matchAll(/kubecdn_[a-z_]+/g)) {
-        const base = name.replace(/_(bucket|sum|count)$/, '');
-        const type = documented.get(name) ?? documented.get(base);
-        expect(type, `${name} in ${e}`).toBeDefined();
-        if (name !== base && !documented.has(name)) expect(type, name).toBe('histogram');
-      }
-    }
-  });
+  test.each([[[]], [['operator.podSecurityContext.runAsUser=null', 'operator.podSecurityContext.runAsGroup=null']]])(
+    'the operator and helm test pods meet Pod Security "restricted" (%j)',
+    (set: string[]) => {
+      const all = pods(...set);
+      expect(all).toHaveLength(2);
+      for (const p of all) expect(restrictedViolations(p)).toEqual([]);
+    },
+  );
 
-  test('has the panels the issue asks for', () => {
-    const titles = dash.panels.map((p) => p.title.toLowerCase()).join('\n');
-    for (const t of [
-      'cache hit ratio',
-      'dedupe',
-      'lock contention',
-      'lock wait',
-      'request rate',
-      'errors',
-      'latency',
-    ]) {
-      expect(titles).toContain(t);
+  test('user and groups are overridable, or left to the platform (OpenShift) when set to null', () => {
+    for (const p of pods()) expect(p.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
+    for (const p of pods('operator.podSecurityContext.runAsUser=1000700000', 'operator.podSecurityContext.fsGroup=5')) {
+      expect(p.securityContext).toMatchObject({ runAsUser: 1000700000, runAsGroup: 1000, fsGroup: 5 });
     }
+    for (const p of pods('operator.podSecurityContext=null')) {
+      expect(p.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    }
+    // Only user and groups: runAsNonRoot and the seccomp profile are not the values' to change.
+    expect(() => render('operator.podSecurityContext.runAsNonRoot=false')).toThrow(/runAsNonRoot/);
+    expect(() => render('operator.podSecurityContext.runAsUser=0')).toThrow(/runAsUser/);
   });
 });
 

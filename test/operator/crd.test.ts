@@ -54,6 +54,9 @@ describe('CdnCluster CRD', () => {
           persistence: { storageClassName: 'c' },
           resources: { requests: {}, limits: {} },
           passwordSecretRef: { name: 'p' },
+          podSecurityContext: { runAsUser: 1, runAsGroup: 1, fsGroup: 1 },
+          podLabels: {},
+          podAnnotations: {},
         },
       },
       ingress: {
@@ -73,6 +76,9 @@ describe('CdnCluster CRD', () => {
       },
       metrics: { serviceMonitor: { labels: {} } },
       writeTokenSecretRef: { name: 'n' },
+      podLabels: {},
+      podAnnotations: {},
+      extraEnv: [],
       imagePullSecrets: [{ name: 'registry' }],
     });
     const schemaPaths = new Set(paths(specSchemaOf(buildCrd())));
@@ -130,6 +136,7 @@ const FREE_OR_MAP = new Set([
   'nodeSelector',
   'affinity',
   'podAnnotations',
+  'podLabels',
   'labels',
   'requests',
   'limits',

@@ -118,6 +118,15 @@ export const SPECS: Record<string, CdnClusterSpecInput> = {
     writeTokenSecretRef: { name: 'my-write-token', key: 'value' },
     terminationGracePeriodSeconds: 300,
     logLevel: 'debug',
+    podSecurityContext: { runAsUser: 2000, runAsGroup: 2000, fsGroup: 3000 },
+    // A user label that names a selector label loses to the operator's; the deprecated scheduling.podAnnotations
+    // loses to podAnnotations.
+    podLabels: { 'example.com/team': 'web', 'app.kubernetes.io/component': 'mine' },
+    podAnnotations: { 'example.com/team': 'storage', 'kubecdn.io/config-hash': 'mine' },
+    extraEnv: [
+      { name: 'SCRUB_BYTES_PER_SEC', value: '1048576' },
+      { name: 'HTTPS_PROXY', valueFrom: { secretKeyRef: { name: 'proxy', key: 'url' } } },
+    ],
   },
   'ephemeral-redis': {
     replicas: 2,
@@ -138,6 +147,18 @@ export const SPECS: Record<string, CdnClusterSpecInput> = {
     replicationFactor: 1,
     redis: { external: { url: 'redis://redis.shared.svc:6379/3' } },
     scheduling: { antiAffinity: 'none' },
+    metrics: { scrapeAnnotations: false },
+  },
+  // OpenShift's restricted-v2 SCC assigns user and groups itself: none set, still Pod Security "restricted".
+  openshift: {
+    podSecurityContext: {},
+    redis: {
+      managed: {
+        podSecurityContext: {},
+        podLabels: { 'example.com/team': 'web', 'kubecdn.io/cluster': 'mine' },
+        podAnnotations: { 'example.com/backup': 'nightly' },
+      },
+    },
   },
 };
 

@@ -45,3 +45,12 @@ app.kubernetes.io/component: operator
 {{- define "kubecdn.leaseName" -}}
 {{- printf "%s-leader" (include "kubecdn.fullname" .) -}}
 {{- end -}}
+
+{{/*
+The operator's (and the test hook's) pod securityContext: operator.podSecurityContext (user and groups; unset ones
+are left to the platform) under Pod Security "restricted", whose runAsNonRoot and RuntimeDefault seccomp win.
+*/}}
+{{- define "kubecdn.podSecurityContext" -}}
+{{- $restricted := dict "runAsNonRoot" true "seccompProfile" (dict "type" "RuntimeDefault") -}}
+{{- toYaml (merge $restricted (deepCopy (.Values.operator.podSecurityContext | default dict))) }}
+{{- end }}

@@ -27,15 +27,22 @@ function clean(node: JsonSchema): JsonSchema {
   }
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === '$schema') continue;
-    if ((key === 'minimum' && value === -SAFE) || (key === 'maximum' && value === SAFE)) continue;
-    if (key === 'properties') out[key] = mapValues(value as Record<string, JsonSchema>, clean);
-    else if (key === 'items' || (key === 'additionalProperties' && typeof value === 'object')) {
-      out[key] = clean(value as JsonSchema);
-    } else out[key] = value;
+    if (!dropped(key, value)) out[key] = cleanValue(key, value);
   }
   if (out.type === 'object' && out.properties !== undefined) delete out.additionalProperties;
   return out;
+}
+
+/** $schema, and the integer bounds zod writes for "any safe integer". */
+function dropped(key: string, value: unknown): boolean {
+  return key === '$schema' || (key === 'minimum' && value === -SAFE) || (key === 'maximum' && value === SAFE);
+}
+
+/** Sub-schemas are cleaned the same way; anything else is kept as it is. */
+function cleanValue(key: string, value: unknown): unknown {
+  if (key === 'properties') return mapValues(value as Record<string, JsonSchema>, clean);
+  const subSchema = key === 'items' || (key === 'additionalProperties' && typeof value === 'object');
+  return subSchema ? clean(value as JsonSchema) : value;
 }
 
 function pick(node: JsonSchema, keys: string[]): JsonSchema {

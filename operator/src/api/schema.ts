@@ -35,7 +35,7 @@ interface Rule<T> {
   message: string;
   check?: (value: T) => boolean;
 }
-function withRules<S extends z.ZodObject>(schema: S, rules: Rule<z.output<S>>[]): S {
+function withRules<S extends z.ZodType>(schema: S, rules: Rule<z.output<S>>[]): S {
   return schema
     .superRefine((value, ctx) => {
       for (const r of rules)
@@ -54,6 +54,78 @@ const secretKeyRef = (defaultKey: string) =>
     name: dnsName.describe('Secret in the CdnCluster namespace'),
     key: z.string().min(1).max(253).default(defaultKey),
   });
+
+/**
+ * The pod-level user and groups, a subset of core/v1 PodSecurityContext under its own field names (as Strimzi's
+ * template.pod.securityContext and the MinIO operator's securityContext are). Given at all, it replaces the default
+ * whole: `{}` sets none of them and lets the platform pick (OpenShift's restricted-v2 assigns a UID from the
+ * namespace's range). runAsNonRoot and the RuntimeDefault seccomp profile are always set, whatever is given here.
+ */
+const podSecurityContext = (id: number) =>
+  z
+    .object({
+      runAsUser: z.number().int().min(1).max(2147483647).optional(),
+      runAsGroup: z.number().int().min(0).max(2147483647).optional(),
+      fsGroup: z.number().int().min(0).max(2147483647).optional(),
+    })
+    .default({ runAsUser: id, runAsGroup: id, fsGroup: id });
+
+/** Keys (of labels, annotations, environment variables) as Kubernetes spells them. */
+const labelMap = z
+  .record(z.string().max(316), z.string().max(63))
+  .meta({ maxProperties: 64 })
+  .describe('Pod labels; the labels the operator sets (selector, app.kubernetes.io/*) win on a conflict');
+
+/**
+ * Environment variables the operator sets itself (per pod, secrets, and every key of the ConfigMap): extraEnv may
+ * not name them, since they have their own spec fields (a duplicate would also break server-side apply).
+ */
+export const RESERVED_ENV = [
+  'POD_NAME',
+  'NODE_ID',
+  'ADVERTISE_URL',
+  'WRITE_TOKEN',
+  'CLUSTER_SECRET',
+  'REDIS_PASSWORD',
+  'REDIS_URL',
+  'CACHE_MAX_BYTES',
+  'DATA_DIR',
+  'DEDUP_POLICY',
+  'HANDOFF_DEADLINE_MS',
+  'LOCK_MODE',
+  'LOG_LEVEL',
+  'PORT',
+  'REPLICATION_FACTOR',
+  'SHUTDOWN_GRACE_MS',
+] as const;
+
+const envVar = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/),
+  value: z.string().max(32768).optional(),
+  valueFrom: freeForm('core/v1 EnvVarSource').optional(),
+});
+
+const extraEnv = withRules(
+  z
+    .array(envVar)
+    .max(64)
+    // A list-map keyed by name: the API server refuses two entries of one name.
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+    .describe(
+      'More environment variables of the node container (core/v1 EnvVar): any node setting the spec has no field for',
+    ),
+  [
+    {
+      rule: `self.all(e, !(e.name in [${RESERVED_ENV.map((n) => `'${n}'`).join(', ')}]))`,
+      message: `extraEnv may not set a variable the operator sets (${RESERVED_ENV.join(', ')}): use its spec field`,
+      check: (v) => v.every((e) => !(RESERVED_ENV as readonly string[]).includes(e.name)),
+    },
+  ],
+);
 
 const resources = z
   .object({
@@ -96,6 +168,11 @@ export const redisManagedSchema = z.object({
   passwordSecretRef: secretKeyRef('password')
     .optional()
     .describe("Secret key holding Redis' password; generated (and kept) when absent"),
+  podSecurityContext: podSecurityContext(999).describe(
+    'User and groups of the Redis pod [999, the redis image\'s user]; {} lets the platform pick (OpenShift)',
+  ),
+  podLabels: labelMap.optional(),
+  podAnnotations: stringMap.optional().describe('Redis pod annotations'),
 });
 
 export const redisExternalSchema = withRules(
@@ -156,7 +233,9 @@ export const schedulingSchema = z.object({
   affinity: freeForm('core/v1 Affinity').optional(),
   tolerations: z.array(freeForm('core/v1 Toleration')).max(64).optional(),
   topologySpreadConstraints: z.array(freeForm('core/v1 TopologySpreadConstraint')).max(16).optional(),
-  podAnnotations: stringMap.optional(),
+  podAnnotations: stringMap
+    .optional()
+    .describe('Deprecated: use spec.podAnnotations (these are still applied; spec.podAnnotations wins on a conflict)'),
   priorityClassName: z.string().max(253).optional(),
 });
 
@@ -171,6 +250,12 @@ export const metricsSchema = z.object({
       labels: stringMap.optional().describe('Labels your Prometheus selects ServiceMonitors by'),
     })
     .default({ enabled: false, interval: '30s' }),
+  scrapeAnnotations: z
+    .boolean()
+    .default(true)
+    .describe(
+      'prometheus.io/scrape, /port and /path annotations on the node pods, for a Prometheus without the operator',
+    ),
 });
 
 export const cdnClusterSpecSchema = withRules(
@@ -191,7 +276,14 @@ export const cdnClusterSpecSchema = withRules(
     scheduling: schedulingSchema.default({ antiAffinity: 'preferred' }),
     metrics: metricsSchema.default({
       serviceMonitor: { enabled: false, interval: '30s' },
+      scrapeAnnotations: true,
     }),
+    podSecurityContext: podSecurityContext(1000).describe(
+      'User and groups of the node pods [1000, the image\'s user]; {} lets the platform pick (OpenShift)',
+    ),
+    podLabels: labelMap.optional(),
+    podAnnotations: stringMap.optional().describe('Node pod annotations; the ones the operator sets win on a conflict'),
+    extraEnv: extraEnv.optional(),
     imagePullSecrets: z
       .array(z.object({ name: z.string().min(1).max(253) }))
       .max(16)

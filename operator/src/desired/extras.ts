@@ -1,7 +1,7 @@
 // The ConfigMap, the PodDisruptionBudget, the Ingress and the ServiceMonitor.
 import type { CdnCluster } from '../api/types.js';
 import { configData } from './env.js';
-import { metaFor, namesOf, selectorLabels, SERVICE_LABEL } from './names.js';
+import { CLUSTER_LABEL, metaFor, METRICS_PATH, namesOf, selectorLabels, SERVICE_LABEL } from './names.js';
 import type { IConfigMap, IIngress, IPodDisruptionBudget, IServiceMonitor, Plan } from './types.js';
 
 /** Public routes of the file node (docs/api.md). /internal/ (peer-only), /metrics and the probes stay inside. */
@@ -67,6 +67,11 @@ export function ingress(cluster: CdnCluster): IIngress | undefined {
   };
 }
 
+/** The target label (beside namespace) the chart's dashboard and alerts select a CdnCluster's series by. */
+export const CLUSTER_TARGET_LABEL = 'cdncluster';
+/** kubecdn.io/cluster of the scraped pod, as Prometheus' Kubernetes service discovery names it. */
+export const POD_CLUSTER_LABEL_META = `__meta_kubernetes_pod_label_${CLUSTER_LABEL.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+
 export function serviceMonitor(cluster: CdnCluster, plan: Plan): IServiceMonitor | undefined {
   const sm = cluster.spec.metrics.serviceMonitor;
   if (!sm.enabled || !plan.serviceMonitorAvailable) return undefined;
@@ -84,7 +89,18 @@ export function serviceMonitor(cluster: CdnCluster, plan: Plan): IServiceMonitor
         },
       },
       namespaceSelector: { matchNames: [cluster.metadata.namespace] },
-      endpoints: [{ port: 'http', path: '/metrics', interval: sm.interval }],
+      endpoints: [
+        {
+          port: 'http',
+          path: METRICS_PATH,
+          interval: sm.interval,
+          // Every series gets namespace (the Prometheus Operator's own target label) and cdncluster: the dashboard
+          // and the alerts select by both, so two clusters of one name in two namespaces never merge.
+          relabelings: [
+            { sourceLabels: [POD_CLUSTER_LABEL_META], targetLabel: CLUSTER_TARGET_LABEL, action: 'replace' },
+          ],
+        },
+      ],
     },
   };
 }

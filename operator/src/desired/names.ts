@@ -9,6 +9,7 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const SERVICE_LABEL = 'kubecdn.io/service';
 export const CONFIG_HASH_ANNOTATION = 'kubecdn.io/config-hash';
 export const NODE_PORT = 8080;
+export const METRICS_PATH = '/metrics';
 export const REDIS_PORT = 6379;
 export const DATA_VOLUME = 'data';
 export const DATA_DIR = '/data';

@@ -4,6 +4,7 @@ import { redisManagedSchema } from '../api/schema.js';
 import type { CdnCluster } from '../api/types.js';
 import { redisPasswordEnv } from './env.js';
 import { metaFor, namesOf, REDIS_PORT, selectorLabels } from './names.js';
+import { podLabels, restrictedContainerSecurity, restrictedPodSecurityContext } from './pod.js';
 import type { AppliedObject, IDeployment, IPersistentVolumeClaim, IService } from './types.js';
 
 export function redisObjects(cluster: CdnCluster): AppliedObject[] {
@@ -69,21 +70,13 @@ function redisDeployment(cluster: CdnCluster): IDeployment {
       selector: { matchLabels: selectorLabels(cluster, 'redis') },
       template: {
         metadata: {
-          labels: {
-            ...metaFor(cluster, n.redis, 'redis').labels,
-            ...selectorLabels(cluster, 'redis'),
-          },
+          labels: podLabels(cluster, 'redis', m.podLabels),
+          ...(m.podAnnotations !== undefined && { annotations: m.podAnnotations }),
         },
         spec: {
           enableServiceLinks: false,
           ...(cluster.spec.imagePullSecrets !== undefined && { imagePullSecrets: cluster.spec.imagePullSecrets }),
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 999,
-            runAsGroup: 999,
-            fsGroup: 999,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: restrictedPodSecurityContext(m.podSecurityContext),
           containers: [
             {
               name: 'redis',
@@ -109,10 +102,7 @@ function redisDeployment(cluster: CdnCluster): IDeployment {
               },
               ...(m.resources !== undefined && { resources: m.resources }),
               volumeMounts: [{ name: 'data', mountPath: '/data' }],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: restrictedContainerSecurity(),
             },
           ],
           volumes: [

@@ -10,9 +10,9 @@ import {
   metaFor,
   namesOf,
   NODE_PORT,
-  ownedLabels,
   selectorLabels,
 } from './names.js';
+import { podLabels, restrictedContainerSecurity, restrictedPodSecurityContext, scrapeAnnotations } from './pod.js';
 import type { DesiredConfig, IStatefulSet, Plan } from './types.js';
 
 type PodSpec = NonNullable<NonNullable<IStatefulSet['spec']>['template']['spec']>;
@@ -44,12 +44,12 @@ export function statefulSet(cluster: CdnCluster, config: DesiredConfig, plan: Pl
       },
       template: {
         metadata: {
-          labels: {
-            ...ownedLabels(cluster),
-            ...selectorLabels(cluster, 'node'),
-          },
+          labels: podLabels(cluster, 'node', s.podLabels),
+          // The user's, then the operator's (which win on a conflict).
           annotations: {
             ...s.scheduling.podAnnotations,
+            ...s.podAnnotations,
+            ...scrapeAnnotations(cluster),
             [CONFIG_HASH_ANNOTATION]: configHash(cluster),
           },
         },
@@ -85,14 +85,7 @@ function podSpec(cluster: CdnCluster, config: DesiredConfig): PodSpec {
     terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
     enableServiceLinks: false,
     ...(cluster.spec.imagePullSecrets !== undefined && { imagePullSecrets: cluster.spec.imagePullSecrets }),
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: 1000,
-      runAsGroup: 1000,
-      fsGroup: 1000,
-      fsGroupChangePolicy: 'OnRootMismatch',
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: restrictedPodSecurityContext(s.podSecurityContext, { fsGroupChangePolicy: 'OnRootMismatch' }),
     ...(affinity !== undefined && { affinity }),
     ...(sch.nodeSelector !== undefined && { nodeSelector: sch.nodeSelector }),
     ...(sch.tolerations !== undefined && {
@@ -112,7 +105,7 @@ function podSpec(cluster: CdnCluster, config: DesiredConfig): PodSpec {
         command: ['node', 'dist/node/src/main.js'],
         ports: [{ name: 'http', containerPort: NODE_PORT, protocol: 'TCP' }],
         envFrom: [{ configMapRef: { name: n.configMap } }],
-        env: podEnv(cluster),
+        env: [...podEnv(cluster), ...(s.extraEnv ?? [])],
         ...(s.resources !== undefined && { resources: s.resources }),
         volumeMounts: [
           { name: DATA_VOLUME, mountPath: DATA_DIR },
@@ -130,11 +123,7 @@ function podSpec(cluster: CdnCluster, config: DesiredConfig): PodSpec {
           periodSeconds: 5,
           failureThreshold: 2,
         }),
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: ['ALL'] },
-        },
+        securityContext: restrictedContainerSecurity({ readOnlyRootFilesystem: true }),
       },
     ],
     volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }],

@@ -11,16 +11,24 @@ import {
   StorageV1Api,
   type KubeConfig,
   type KubernetesObject,
-  type V1PersistentVolumeClaim,
-  type V1StatefulSet,
+  type V1Deployment,
 } from '@kubernetes/client-node';
 import { GROUP, KIND, PLURAL, VERSION, API_VERSION } from '../api/schema.js';
 import type { CdnCluster, CdnClusterStatus } from '../api/types.js';
 import { CLUSTER_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, namesOf, selectorString } from '../desired/names.js';
 import type { AppliedObject, ISecret } from '../desired/types.js';
 import type { EventInput } from '../reconcile/events.js';
-import type { ExpansionSupport, ObservedPvc, ObservedState, ObservedStatefulSet } from '../reconcile/observed.js';
+import type { ExpansionSupport, ObservedState } from '../reconcile/observed.js';
 import { orUndefined, toKubeError, wrapped } from './errors.js';
+import {
+  nodeClaims,
+  nodeStorageClass,
+  redisReady,
+  terminating,
+  toObservedPvc,
+  toObservedStatefulSet,
+} from './observedFrom.js';
+import { crdEstablished, SERVICE_MONITOR_CRD } from './serviceMonitorCrd.js';
 import type { KubeApi, ObjectKey, ObjectRef } from './types.js';
 
 /** Every kind the operator may own, for pruning. ServiceMonitor only when its CRD exists. */
@@ -35,7 +43,6 @@ const OWNED_KINDS: readonly [string, string][] = [
   ['networking.k8s.io/v1', 'Ingress'],
 ];
 const SERVICE_MONITOR: [string, string] = ['monitoring.coreos.com/v1', 'ServiceMonitor'];
-const SERVICE_MONITOR_CRD = 'servicemonitors.monitoring.coreos.com';
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class ClientKube implements KubeApi {
@@ -69,21 +76,25 @@ export class ClientKube implements KubeApi {
       orUndefined('read StatefulSet', () => this.apps.readNamespacedStatefulSet({ namespace, name: n.statefulSet })),
       wrapped('list pods', () => this.core.listNamespacedPod({ namespace, labelSelector })),
       wrapped('list claims', () => this.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })),
-      cluster.spec.redis.external === undefined
-        ? orUndefined('read Redis', () => this.apps.readNamespacedDeployment({ namespace, name: n.redis }))
-        : Promise.resolve(null),
+      this.readRedis(cluster),
       this.hasServiceMonitorCrd(),
     ]);
-    const claims = pvcList.items.filter((p) => p.metadata?.name?.startsWith(`data-${n.statefulSet}-`));
-    const className = sts?.spec?.volumeClaimTemplates?.[0]?.spec?.storageClassName ?? claims[0]?.spec?.storageClassName;
+    const claims = nodeClaims(pvcList.items, n.statefulSet);
     return {
       statefulSet: sts === undefined ? undefined : toObservedStatefulSet(sts, cluster.spec.storage.size),
-      terminatingPods: pods.items.filter((p) => p.metadata?.deletionTimestamp !== undefined).length,
+      terminatingPods: terminating(pods.items),
       pvcs: claims.map(toObservedPvc),
-      expansion: await this.expansion(className),
-      redisReady: redis === null ? undefined : (redis?.status?.readyReplicas ?? 0) >= 1,
+      expansion: await this.expansion(nodeStorageClass(sts, claims)),
+      redisReady: redisReady(redis),
       serviceMonitorCrd,
     };
+  }
+
+  /** The managed Redis Deployment (undefined while absent); null when Redis is external. */
+  private readRedis(cluster: CdnCluster): Promise<V1Deployment | undefined | null> {
+    if (cluster.spec.redis.external !== undefined) return Promise.resolve(null);
+    const key = { namespace: cluster.metadata.namespace, name: namesOf(cluster).redis };
+    return orUndefined('read Redis', () => this.apps.readNamespacedDeployment(key));
   }
 
   async apply(obj: AppliedObject): Promise<void> {
@@ -187,8 +198,7 @@ export class ClientKube implements KubeApi {
 
   private async hasServiceMonitorCrd(): Promise<boolean> {
     try {
-      await this.ext.readCustomResourceDefinition({ name: SERVICE_MONITOR_CRD });
-      return true;
+      return crdEstablished(await this.ext.readCustomResourceDefinition({ name: SERVICE_MONITOR_CRD }));
     } catch (err) {
       const k = toKubeError(err, 'read ServiceMonitor CRD');
       if (k.reason === 'NotFound' || k.reason === 'Forbidden') return false;
@@ -205,33 +215,4 @@ export class ClientKube implements KubeApi {
       return 'unknown';
     }
   }
-}
-
-function toObservedStatefulSet(sts: V1StatefulSet, specSize: string): ObservedStatefulSet {
-  const template = sts.spec?.volumeClaimTemplates?.[0]?.spec;
-  const status = sts.status;
-  return {
-    specReplicas: sts.spec?.replicas ?? 0,
-    replicas: status?.replicas ?? 0,
-    readyReplicas: status?.readyReplicas ?? 0,
-    updatedReplicas: status?.updatedReplicas ?? 0,
-    currentRevision: status?.currentRevision,
-    updateRevision: status?.updateRevision,
-    generation: sts.metadata?.generation ?? 0,
-    observedGeneration: status?.observedGeneration ?? 0,
-    claimSize: String(template?.resources?.requests?.storage ?? specSize),
-    claimStorageClassName: template?.storageClassName,
-    image: sts.spec?.template.spec?.containers[0]?.image,
-  };
-}
-
-function toObservedPvc(p: V1PersistentVolumeClaim): ObservedPvc {
-  const conditions = p.status?.conditions ?? [];
-  return {
-    name: p.metadata?.name ?? '',
-    requested: String(p.spec?.resources?.requests?.storage ?? '0'),
-    capacity: p.status?.capacity?.storage === undefined ? undefined : String(p.status.capacity.storage),
-    storageClassName: p.spec?.storageClassName,
-    resizing: conditions.some((c) => c.type === 'Resizing' || c.type === 'FileSystemResizePending'),
-  };
 }

@@ -1,11 +1,14 @@
 // Watches that wake the reconciler: CdnClusters, and the StatefulSets, Deployments and Pods it owns (mapped back to
-// their CdnCluster by label). An informer that fails restarts after a backoff, never exits the process; its state
-// changes only through setState(), which logs.
+// their CdnCluster by label); and the ServiceMonitor CRD, which wakes every CdnCluster when it comes (installed after
+// the operator), changes or goes. An informer that fails restarts after a backoff, never exits the process; its
+// state changes only through setState(), which logs.
 import {
+  ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  makeInformer,
+  ListWatch,
+  Watch,
   type Informer,
   type KubeConfig,
   type KubernetesListObject,
@@ -14,6 +17,7 @@ import {
 import { GROUP, PLURAL, VERSION } from '../api/schema.js';
 import { CLUSTER_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from '../desired/names.js';
 import { Backoff } from '../reconcile/backoff.js';
+import { SERVICE_MONITOR_CRD } from './serviceMonitorCrd.js';
 
 export type InformerState = 'stopped' | 'starting' | 'running' | 'restarting';
 
@@ -76,61 +80,61 @@ class RestartingInformer {
   }
 }
 
+export interface InformerHandlers {
+  /** Reconcile one CdnCluster ("namespace/name"). */
+  readonly onKey: OnKey;
+  /**
+   * The ServiceMonitor CRD appeared, changed (became Established) or went away: every CdnCluster that asks for a
+   * ServiceMonitor is affected, at once rather than at the next periodic resync.
+   */
+  readonly onServiceMonitorCrd: () => void;
+}
+
+type List = () => Promise<KubernetesListObject<KubernetesObject>>;
+
 export class Informers {
   private readonly all: RestartingInformer[] = [];
 
-  constructor(kc: KubeConfig, namespace: string, onKey: OnKey, log: InformerLog) {
+  constructor(
+    private readonly kc: KubeConfig,
+    namespace: string,
+    handlers: InformerHandlers,
+    private readonly log: InformerLog,
+  ) {
     const custom = kc.makeApiClient(CustomObjectsApi);
     const apps = kc.makeApiClient(AppsV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     const ns = namespace === '' ? '' : `/namespaces/${namespace}`;
-    const owned = `${MANAGED_BY_LABEL}=${FIELD_MANAGER}`;
-    type List = () => Promise<KubernetesListObject<KubernetesObject>>;
+    const all = namespace === '';
+    const owned = { labelSelector: `${MANAGED_BY_LABEL}=${FIELD_MANAGER}` };
+    const byOwnLabel = (o: KubernetesObject): void => {
+      const c = o.metadata?.labels?.[CLUSTER_LABEL];
+      if (c !== undefined && o.metadata?.namespace !== undefined) handlers.onKey(`${o.metadata.namespace}/${c}`);
+    };
+    const byName = (o: KubernetesObject): void => handlers.onKey(`${o.metadata?.namespace}/${o.metadata?.name}`);
+    const clusters = { group: GROUP, version: VERSION, plural: PLURAL };
     const listClusters: List = () =>
-      (namespace === ''
-        ? custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })
-        : custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace })) as Promise<
+      (all
+        ? custom.listClusterCustomObject(clusters)
+        : custom.listNamespacedCustomObject({ ...clusters, namespace })) as Promise<
         KubernetesListObject<KubernetesObject>
       >;
-    const byOwnLabel = (o: KubernetesObject) => {
-      const c = o.metadata?.labels?.[CLUSTER_LABEL];
-      if (c !== undefined && o.metadata?.namespace !== undefined) onKey(`${o.metadata.namespace}/${c}`);
-    };
-    const byName = (o: KubernetesObject) => onKey(`${o.metadata?.namespace}/${o.metadata?.name}`);
-    const watch = (name: string, path: string, list: List, onObj: (o: KubernetesObject) => void, selector?: string) => {
-      const inf = makeInformer(kc, path, list, selector);
-      for (const verb of ['add', 'update', 'delete'] as const) inf.on(verb, onObj);
-      this.all.push(new RestartingInformer(name, inf, log));
-    };
-    watch('cdnclusters', `/apis/${GROUP}/${VERSION}${ns}/${PLURAL}`, listClusters, byName);
-    const nsArg = { labelSelector: owned };
-    watch(
-      'statefulsets',
-      `/apis/apps/v1${ns}/statefulsets`,
-      () =>
-        namespace === ''
-          ? apps.listStatefulSetForAllNamespaces(nsArg)
-          : apps.listNamespacedStatefulSet({ namespace, ...nsArg }),
-      byOwnLabel,
-      owned,
-    );
-    watch(
-      'deployments',
-      `/apis/apps/v1${ns}/deployments`,
-      () =>
-        namespace === ''
-          ? apps.listDeploymentForAllNamespaces(nsArg)
-          : apps.listNamespacedDeployment({ namespace, ...nsArg }),
-      byOwnLabel,
-      owned,
-    );
-    watch(
-      'pods',
-      `/api/v1${ns}/pods`,
-      () => (namespace === '' ? core.listPodForAllNamespaces(nsArg) : core.listNamespacedPod({ namespace, ...nsArg })),
-      byOwnLabel,
-      owned,
-    );
+    this.watch('cdnclusters', `/apis/${GROUP}/${VERSION}${ns}/${PLURAL}`, listClusters, byName);
+    const statefulSets: List = () =>
+      all ? apps.listStatefulSetForAllNamespaces(owned) : apps.listNamespacedStatefulSet({ namespace, ...owned });
+    this.watch('statefulsets', `/apis/apps/v1${ns}/statefulsets`, statefulSets, byOwnLabel, owned);
+    const deployments: List = () =>
+      all ? apps.listDeploymentForAllNamespaces(owned) : apps.listNamespacedDeployment({ namespace, ...owned });
+    this.watch('deployments', `/apis/apps/v1${ns}/deployments`, deployments, byOwnLabel, owned);
+    const pods: List = () =>
+      all ? core.listPodForAllNamespaces(owned) : core.listNamespacedPod({ namespace, ...owned });
+    this.watch('pods', `/api/v1${ns}/pods`, pods, byOwnLabel, owned);
+    // One CRD, by name (RBAC grants list/watch on that name only, through the field selector).
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    const byCrdName = { fieldSelector: `metadata.name=${SERVICE_MONITOR_CRD}` };
+    const crds: List = () => ext.listCustomResourceDefinition(byCrdName);
+    const onCrd = (): void => handlers.onServiceMonitorCrd();
+    this.watch('servicemonitor-crd', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crds, onCrd, byCrdName);
   }
 
   async start(): Promise<void> {
@@ -143,5 +147,17 @@ export class Informers {
 
   async stop(): Promise<void> {
     await Promise.all(this.all.map((i) => i.stop()));
+  }
+
+  private watch(
+    name: string,
+    path: string,
+    list: List,
+    onObj: (o: KubernetesObject) => void,
+    selectors: { labelSelector?: string; fieldSelector?: string } = {},
+  ): void {
+    const inf = new ListWatch(path, new Watch(this.kc), list, false, selectors.labelSelector, selectors.fieldSelector);
+    for (const verb of ['add', 'update', 'delete'] as const) inf.on(verb, onObj);
+    this.all.push(new RestartingInformer(name, inf, this.log));
   }
 }

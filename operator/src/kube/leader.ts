@@ -1,8 +1,14 @@
 // Lease-based leader election (coordination.k8s.io/v1). Only the holder reconciles; a replica that cannot renew
 // before its Lease expires stops acting (onLost) so that two replicas never act at once. Writes carry the
 // resourceVersion read, so two replicas racing for a free Lease get a 409 and only one wins.
-import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { decideLease } from './leaseDecision.js';
+import {
+  CoordinationV1Api,
+  V1MicroTime,
+  type KubeConfig,
+  type V1Lease,
+  type V1LeaseSpec,
+} from '@kubernetes/client-node';
+import { decideLease, type LeaseAction, type LeaseView } from './leaseDecision.js';
 import { orUndefined, toKubeError } from './errors.js';
 
 export interface LeaderOptions {
@@ -68,22 +74,19 @@ export class LeaderElector {
 
   private async campaign(): Promise<void> {
     const lease = await orUndefined('read lease', () => this.read());
-    const view = lease?.spec && {
-      holderIdentity: lease.spec.holderIdentity,
-      renewTimeMs: lease.spec.renewTime === undefined ? undefined : new Date(lease.spec.renewTime).getTime(),
-      leaseDurationSeconds: lease.spec.leaseDurationSeconds,
-      leaseTransitions: lease.spec.leaseTransitions,
-    };
-    const d = decideLease(lease === undefined ? undefined : (view ?? {}), this.opts.identity, Date.now());
+    const d = decideLease(lease === undefined ? undefined : toLeaseView(lease), this.opts.identity, Date.now());
     if (d.action === 'wait') return;
-    const now = new V1MicroTime();
-    const spec = {
-      holderIdentity: this.opts.identity,
-      leaseDurationSeconds: Math.ceil(this.opts.leaseDurationMs / 1000),
-      renewTime: now,
-      acquireTime: d.action === 'renew' ? lease?.spec?.acquireTime : now,
-      leaseTransitions: d.action === 'takeover' ? d.transitions : (lease?.spec?.leaseTransitions ?? 0),
-    };
+    await this.write(d, lease);
+    this.lastRenewMs = Date.now();
+    if (this.state !== 'leader') {
+      this.setState('leader');
+      this.hooks.onStarted();
+    }
+  }
+
+  /** Create, renew or take over. A replace carries the resourceVersion read: a replica racing this one gets 409. */
+  private async write(d: Exclude<LeaseAction, { action: 'wait' }>, lease: V1Lease | undefined): Promise<void> {
+    const spec = this.nextSpec(d, lease?.spec);
     if (d.action === 'create') {
       await this.api.createNamespacedLease({
         namespace: this.opts.namespace,
@@ -92,11 +95,17 @@ export class LeaderElector {
     } else {
       await this.api.replaceNamespacedLease({ ...this.key(), body: { ...lease, spec } });
     }
-    this.lastRenewMs = Date.now();
-    if (this.state !== 'leader') {
-      this.setState('leader');
-      this.hooks.onStarted();
-    }
+  }
+
+  private nextSpec(d: Exclude<LeaseAction, { action: 'wait' }>, current: V1LeaseSpec | undefined): V1LeaseSpec {
+    const now = new V1MicroTime();
+    return {
+      holderIdentity: this.opts.identity,
+      leaseDurationSeconds: Math.ceil(this.opts.leaseDurationMs / 1000),
+      renewTime: now,
+      acquireTime: d.action === 'renew' ? current?.acquireTime : now,
+      leaseTransitions: d.action === 'takeover' ? d.transitions : (current?.leaseTransitions ?? 0),
+    };
   }
 
   /** Read through a method: stop() may run while a campaign awaits. */
@@ -117,4 +126,15 @@ export class LeaderElector {
     this.hooks.log({ from: this.state, to: next, identity: this.opts.identity }, 'leader election state');
     this.state = next;
   }
+}
+
+/** The Lease as decideLease reads it. */
+function toLeaseView(lease: V1Lease): LeaseView {
+  const spec = lease.spec ?? {};
+  return {
+    holderIdentity: spec.holderIdentity,
+    renewTimeMs: spec.renewTime === undefined ? undefined : new Date(spec.renewTime).getTime(),
+    leaseDurationSeconds: spec.leaseDurationSeconds,
+    leaseTransitions: spec.leaseTransitions,
+  };
 }

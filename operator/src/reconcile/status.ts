@@ -1,9 +1,9 @@
 // The CdnCluster status from what was observed and decided: replicas, selector, Redis, and the conditions
 // Ready, Progressing, Degraded, StorageResized. Pure: the clock comes in as `now`.
-import type { CdnCluster, CdnClusterStatus } from '../api/types.js';
+import type { CdnCluster, CdnClusterStatus, Condition } from '../api/types.js';
 import { selectorString } from '../desired/names.js';
 import { setCondition, transitions, type ConditionInput, type Transition } from './conditions.js';
-import type { ObservedState } from './observed.js';
+import type { ObservedState, ObservedStatefulSet } from './observed.js';
 import type { FullPlan } from './plan.js';
 
 export interface StatusInput {
@@ -23,43 +23,58 @@ export interface StatusResult {
 
 export function computeStatus(input: StatusInput): StatusResult {
   const { cluster, observed, plan } = input;
-  const sts = observed.statefulSet;
   const conds = [
     ready(input),
     progressing(input),
     degraded(input),
     { type: 'StorageResized', ...plan.storage.condition },
   ];
-  const generation = cluster.metadata.generation ?? 0;
-  let conditions = cluster.status?.conditions ?? [];
-  for (const c of conds) conditions = setCondition(conditions, c, generation, input.now);
+  const { generation, conditions, changed } = withConditions(cluster, conds, input.now);
   const status: CdnClusterStatus = {
     observedGeneration: generation,
-    replicas: sts?.replicas ?? 0,
-    readyReplicas: sts?.readyReplicas ?? 0,
-    updatedReplicas: sts?.updatedReplicas ?? 0,
+    ...replicaCounts(observed.statefulSet),
     selector: selectorString(cluster, 'node'),
-    redis: observed.redisReady === undefined ? 'External' : observed.redisReady ? 'Ready' : 'NotReady',
+    redis: redisStatus(observed.redisReady),
     image: input.image,
     ...(plan.storage.condition.status === 'True' && { storageSize: cluster.spec.storage.size }),
     conditions,
   };
-  return { status, transitions: transitions(cluster.status?.conditions ?? [], conds) };
+  return { status, transitions: changed };
 }
 
 /** The status an unusable spec gets: Degraded with every problem, the rest Unknown. */
 export function invalidSpecStatus(cluster: CdnCluster, problems: readonly string[], now: string): StatusResult {
-  const generation = cluster.metadata.generation ?? 0;
   const conds: ConditionInput[] = [
     { type: 'Ready', status: 'Unknown', reason: 'InvalidSpec', message: 'the spec cannot be used' },
     { type: 'Degraded', status: 'True', reason: 'InvalidSpec', message: problems.join('; ') },
   ];
-  let conditions = cluster.status?.conditions ?? [];
+  const { generation, conditions, changed } = withConditions(cluster, conds, now);
+  return { status: { ...cluster.status, observedGeneration: generation, conditions }, transitions: changed };
+}
+
+/** The cluster's conditions with conds set (times kept where the status stays), and the transitions among them. */
+function withConditions(
+  cluster: CdnCluster,
+  conds: readonly ConditionInput[],
+  now: string,
+): { generation: number; conditions: Condition[]; changed: readonly Transition[] } {
+  const generation = cluster.metadata.generation ?? 0;
+  const before = cluster.status?.conditions ?? [];
+  let conditions = before;
   for (const c of conds) conditions = setCondition(conditions, c, generation, now);
-  return {
-    status: { ...cluster.status, observedGeneration: generation, conditions },
-    transitions: transitions(cluster.status?.conditions ?? [], conds),
-  };
+  return { generation, conditions, changed: transitions(before, conds) };
+}
+
+type ReplicaCounts = Pick<CdnClusterStatus, 'replicas' | 'readyReplicas' | 'updatedReplicas'>;
+
+function replicaCounts(sts: ObservedStatefulSet | undefined): ReplicaCounts {
+  if (sts === undefined) return { replicas: 0, readyReplicas: 0, updatedReplicas: 0 };
+  return { replicas: sts.replicas, readyReplicas: sts.readyReplicas, updatedReplicas: sts.updatedReplicas };
+}
+
+function redisStatus(ready: boolean | undefined): CdnClusterStatus['redis'] {
+  if (ready === undefined) return 'External';
+  return ready ? 'Ready' : 'NotReady';
 }
 
 function ready({ cluster, observed }: StatusInput): ConditionInput {
@@ -97,8 +112,19 @@ function progressing({ cluster, observed, plan }: StatusInput): ConditionInput {
   return cond('Progressing', 'False', 'Stable', 'nothing to do');
 }
 
-function degraded({ cluster, observed, plan, problems }: StatusInput): ConditionInput {
+/** The first problem found, in order of gravity; none: AsExpected. */
+function degraded(input: StatusInput): ConditionInput {
+  const { problems } = input;
   if (problems.length > 0) return cond('Degraded', 'True', 'ApplyFailed', problems.join('; '));
+  return (
+    belowReplicationFactor(input) ??
+    storageRefused(input) ??
+    serviceMonitorMissing(input) ??
+    cond('Degraded', 'False', 'AsExpected', 'no problem found')
+  );
+}
+
+function belowReplicationFactor({ cluster, observed }: StatusInput): ConditionInput | undefined {
   const sts = observed.statefulSet;
   const rf = cluster.spec.replicationFactor;
   // Only once the cluster had enough ready nodes (or was already degraded): a new cluster is starting, not degraded.
@@ -112,15 +138,19 @@ function degraded({ cluster, observed, plan, problems }: StatusInput): Condition
     const msg = `only ${sts.readyReplicas} nodes ready, fewer than replicationFactor ${rf}: some blobs may be unreadable`;
     return cond('Degraded', 'True', 'BelowReplicationFactor', msg);
   }
+  return undefined;
+}
+
+function storageRefused({ plan }: StatusInput): ConditionInput | undefined {
   const reason = plan.storage.condition.reason;
-  if (reason === 'ExpansionNotSupported' || reason === 'ShrinkNotSupported') {
-    return cond('Degraded', 'True', reason, plan.storage.condition.message);
-  }
-  if (cluster.spec.metrics.serviceMonitor.enabled && !observed.serviceMonitorCrd) {
-    const msg = 'metrics.serviceMonitor.enabled but the ServiceMonitor CRD (monitoring.coreos.com) is not installed';
-    return cond('Degraded', 'True', 'ServiceMonitorUnavailable', msg);
-  }
-  return cond('Degraded', 'False', 'AsExpected', 'no problem found');
+  if (reason !== 'ExpansionNotSupported' && reason !== 'ShrinkNotSupported') return undefined;
+  return cond('Degraded', 'True', reason, plan.storage.condition.message);
+}
+
+function serviceMonitorMissing({ cluster, observed }: StatusInput): ConditionInput | undefined {
+  if (!cluster.spec.metrics.serviceMonitor.enabled || observed.serviceMonitorCrd) return undefined;
+  const msg = 'metrics.serviceMonitor.enabled but the ServiceMonitor CRD (monitoring.coreos.com) is not installed';
+  return cond('Degraded', 'True', 'ServiceMonitorUnavailable', msg);
 }
 
 function cond(type: string, status: ConditionInput['status'], reason: string, message: string): ConditionInput {
