@@ -42,6 +42,28 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: string)
   }
 }
 
+/**
+ * Starts a file node with `launch` on `port`, else on another free one: a port found free can be taken before the
+ * node binds it, so the node must answer with its own `id`. Its URL.
+ */
+async function startOwnNode(id: string, port: number, launch: (port: number) => ChildProcess, children: ChildProcess[]): Promise<string> {
+  for (let attempt = 1, p = port; ; attempt++) {
+    const child = launch(p);
+    children.push(child);
+    const u = `http://127.0.0.1:${p}`;
+    const own = async (): Promise<boolean> =>
+      child.exitCode === null && ((await (await fetch(`${u}/healthz`)).json()) as { node?: string }).node === id;
+    try {
+      await waitUntil(`the file node at ${u}`, own);
+      return u;
+    } catch (err) {
+      child.kill('SIGKILL');
+      if (attempt >= 3) throw err;
+      p = await freePort(0);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-demo-'));
   const redisPort = await freePort(0);
@@ -67,7 +89,7 @@ async function main(): Promise<void> {
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const secret = randomBytes(12).toString('hex');
   const ports = [port, await freePort(0), await freePort(0)];
-  const startNode = (i: number): ChildProcess =>
+  const startNode = (i: number, nodePort: number): ChildProcess =>
     start(
       process.execPath,
       [path.join(ROOT, 'dist/node/src/main.js')],
@@ -75,7 +97,7 @@ async function main(): Promise<void> {
         ...process.env,
         NODE_ID: `demo-${i + 1}`,
         HOST: '127.0.0.1',
-        PORT: String(ports[i]),
+        PORT: String(nodePort),
         REDIS_URL: redisUrl,
         DATA_DIR: path.join(dir, `data-${i + 1}`),
         WRITE_TOKEN: token,
@@ -84,26 +106,10 @@ async function main(): Promise<void> {
       },
       path.join(dir, `node-${i + 1}.log`),
     );
-  for (let i = 0; i < 3; i++) {
-    // A port found free can be taken before the node binds it: the node must answer with its own id.
-    for (let attempt = 1; ; attempt++) {
-      const child = startNode(i);
-      children.push(child);
-      const u = `http://127.0.0.1:${ports[i]}`;
-      const own = async (): Promise<boolean> =>
-        child.exitCode === null &&
-        ((await (await fetch(`${u}/healthz`)).json()) as { node?: string }).node === `demo-${i + 1}`;
-      try {
-        await waitUntil(`the file node at ${u}`, own);
-        break;
-      } catch (err) {
-        child.kill('SIGKILL');
-        if (attempt >= 3) throw err;
-        ports[i] = await freePort(0);
-      }
-    }
+  const urls: string[] = [];
+  for (const [i, p] of ports.entries()) {
+    urls.push(await startOwnNode(`demo-${i + 1}`, p, (nodePort) => startNode(i, nodePort), children));
   }
-  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
   for (const u of urls) await waitUntil(`the file node at ${u}`, async () => (await fetch(`${u}/readyz`)).ok);
   await waitUntil(
     'the cluster',

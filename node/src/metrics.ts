@@ -3,7 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RequestMetrics } from './requestMetrics.js';
 
-export type Metrics = ReturnType<typeof createMetrics>;
+export type Metrics = ReturnType<typeof defineMetrics>;
 
 // Series with a known, closed set of label values exist from the start at 0 (Prometheus' advice for labelled
 // counters): a dashboard panel or an alert over them shows 0, not "No data", until the first event.
@@ -18,7 +18,16 @@ export function initLockSeries(m: Metrics, mode: string): void {
   m.lockHoldSeconds.zero({ mode });
 }
 
-export function createMetrics(nodeId: string) {
+/** The node's registry with every metric registered, and the series of closed label sets at 0. */
+export function createMetrics(nodeId: string): Metrics {
+  const metrics = defineMetrics(nodeId);
+  for (const outcome of DEDUPE_OUTCOMES) metrics.dedupeHits.inc({ outcome }, 0);
+  for (const where of INTEGRITY_WHERE) metrics.integrityFailures.inc({ where }, 0);
+  return metrics;
+}
+
+// Every metric, defined once. Its inferred return type is the Metrics type, which is why it is not written out.
+function defineMetrics(nodeId: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ node: nodeId });
   // Standard names (process_*, nodejs_*), so that promtool and the usual Node.js dashboards recognise them.
@@ -272,7 +281,5 @@ export function createMetrics(nodeId: string) {
       registers: r,
     }),
   };
-  for (const outcome of DEDUPE_OUTCOMES) metrics.dedupeHits.inc({ outcome }, 0);
-  for (const where of INTEGRITY_WHERE) metrics.integrityFailures.inc({ where }, 0);
   return metrics;
 }

@@ -2,6 +2,7 @@
 // socket (the cluster needs the address peers reach it at), the cluster, the write lock, the writer, the caches and
 // the HTTP handler. main.ts and the tests both use it; close() stops everything in reverse.
 import type http from 'node:http';
+import type { Redis } from 'ioredis';
 import { BlobCache } from './cluster/blobCache.js';
 import { Cluster } from './cluster/cluster.js';
 import type { Config } from './config.js';
@@ -37,10 +38,39 @@ export interface FileNode {
   gc(): Promise<number>;
 }
 
+interface Parts {
+  readonly blobs: BlobStore;
+  readonly store: MetadataStore;
+  readonly cache: BlobCache;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+}
+
+/** The cluster side, when CLUSTER_SECRET is set (else standalone), and the node's one Integrity (the cluster's, if any). */
+function clusterOf(cfg: Config, url: string, redis: Redis, parts: Parts): { cluster: Cluster | undefined; integrity: Integrity } {
+  const { blobs, store, metrics, log } = parts;
+  const secret = cfg.clusterSecret;
+  if (secret === undefined) {
+    log.warn('standalone: CLUSTER_SECRET is not set, so this node does not join a cluster');
+    const integrity = new Integrity(blobs, metrics, log.child({ component: 'integrity' }), undefined, (sha) => store.contentSize(sha));
+    return { cluster: undefined, integrity };
+  }
+  const cluster = new Cluster({ ...cfg, clusterSecret: secret }, cfg.advertiseUrl ?? url, redis, parts);
+  return { cluster, integrity: cluster.integrity };
+}
+
 /** The writes' lock: Ricart-Agrawala among the cluster's members, a Redis lease, or this process only. */
-function writeLock(cfg: Config, cluster: Cluster | undefined, leases: RedisLeaseLock, local: LocalLock, metrics: Metrics, log: Logger): WriteLock {
+function writeLock(cfg: Config, cluster: Cluster | undefined, locks: { leases: RedisLeaseLock; local: LocalLock; metrics: Metrics; log: Logger }): WriteLock {
+  const { leases, local, metrics, log } = locks;
   if (cfg.lockMode === 'ricart-agrawala' && cluster) {
-    return new RicartAgrawalaLock(cluster.membership, cluster.peers, local, { waitMs: cfg.lockWaitMs }, metrics, log.child({ component: 'ra' }));
+    return new RicartAgrawalaLock({
+      membership: cluster.membership,
+      peers: cluster.peers,
+      local,
+      metrics,
+      log: log.child({ component: 'ra' }),
+      waitMs: cfg.lockWaitMs,
+    });
   }
   return cfg.lockMode === 'redis' ? leases : local;
 }
@@ -59,11 +89,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
 
   const server = createHttpServer(cfg);
   const url = await bindServer(server, cfg);
-  const secret = cfg.clusterSecret;
-  const cluster =
-    secret === undefined ? undefined : new Cluster({ ...cfg, clusterSecret: secret }, cfg.advertiseUrl ?? url, redis, { blobs, store, cache, metrics, log });
-  if (!cluster) log.warn('standalone: CLUSTER_SECRET is not set, so this node does not join a cluster');
-  const integrity = cluster?.integrity ?? new Integrity(blobs, metrics, log.child({ component: 'integrity' }), undefined, (sha) => store.contentSize(sha));
+  const { cluster, integrity } = clusterOf(cfg, url, redis, { blobs, store, cache, metrics, log });
 
   const heads = new HeadCache(cfg.headCacheMaxEntries, cluster ? () => cluster.trusted() : undefined);
   cluster?.membership.on('stale', () => heads.clear());
@@ -76,7 +102,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   await subscriber.start();
   const hub = new EventHub(redis, subscriber, { maxClients: cfg.maxSseClients, heartbeatMs: cfg.sseHeartbeatMs }, metrics, log.child({ component: 'events' }));
 
-  const lock = writeLock(cfg, cluster, leases, localLock, metrics, log);
+  const lock = writeLock(cfg, cluster, { leases, local: localLock, metrics, log });
   initLockSeries(metrics, lock.mode);
   const writer = new Writer(store, lock, metrics, {
     policy: cfg.dedupPolicy,

@@ -49,14 +49,15 @@ export class Cluster {
     const common = { ...base, integrity: this.integrity };
     this.replicator = new Replicator({ ...common, log: log.child({ component: 'replicate' }) });
     this.repairer = new Repairer({ ...common, store, log: log.child({ component: 'repair' }) });
-    this.coherence = new Coherence(
+    this.coherence = new Coherence({
       redis,
-      this.membership,
-      this.peers,
-      { deadlineMs: cfg.invalidationDeadlineMs, leaseMs: cfg.headLeaseMs },
+      membership: this.membership,
+      peers: this.peers,
       metrics,
-      log.child({ component: 'coherence' }),
-    );
+      log: log.child({ component: 'coherence' }),
+      deadlineMs: cfg.invalidationDeadlineMs,
+      leaseMs: cfg.headLeaseMs,
+    });
     this.membership.on('changed', () => metrics.members.set(this.membership.ids().length));
   }
 

@@ -9,27 +9,33 @@ import type { Metrics } from '../metrics.js';
 import type { Membership } from './membership.js';
 import type { PeerClient } from './peerClient.js';
 
+export interface CoherenceDeps {
+  readonly redis: Redis;
+  readonly membership: Membership;
+  readonly peers: PeerClient;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** INVALIDATION_DEADLINE_MS: how long a writer waits for the acknowledgements */
+  readonly deadlineMs: number;
+  /** HEAD_LEASE_MS: how long a member trusts its head cache after its last heartbeat */
+  readonly leaseMs: number;
+}
+
 export class Coherence {
-  constructor(
-    private readonly redis: Redis,
-    private readonly membership: Membership,
-    private readonly peers: PeerClient,
-    private readonly opts: { deadlineMs: number; leaseMs: number },
-    private readonly metrics: Metrics,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly deps: CoherenceDeps) {}
 
   /** Resolves once every live member has dropped `name` from its head cache, or can no longer trust it. */
   async invalidate(name: string): Promise<void> {
-    const others = this.membership.ids().filter((id) => id !== this.membership.self.id);
-    const results = await Promise.allSettled(others.map((id) => this.peers.invalidate(id, [name], this.opts.deadlineMs)));
+    const { membership, peers, redis, deadlineMs, leaseMs } = this.deps;
+    const others = membership.ids().filter((id) => id !== membership.self.id);
+    const results = await Promise.allSettled(others.map((id) => peers.invalidate(id, [name], deadlineMs)));
     const missed = others.filter((_, i) => results[i]?.status === 'rejected');
     if (missed.length === 0) return;
-    this.metrics.invalidationMisses.inc(missed.length);
-    this.log.warn({ name, missed }, 'invalidation not acknowledged in time; waiting out the head lease');
-    const pipe = this.redis.pipeline();
-    for (const id of missed) pipe.set(keys.stale(id), '1', 'PX', this.opts.leaseMs * 10);
+    this.deps.metrics.invalidationMisses.inc(missed.length);
+    this.deps.log.warn({ name, missed }, 'invalidation not acknowledged in time; waiting out the head lease');
+    const pipe = redis.pipeline();
+    for (const id of missed) pipe.set(keys.stale(id), '1', 'PX', leaseMs * 10);
     await pipe.exec();
-    await new Promise((r) => setTimeout(r, this.opts.leaseMs));
+    await new Promise((r) => setTimeout(r, leaseMs));
   }
 }

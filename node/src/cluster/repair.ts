@@ -82,7 +82,7 @@ export class Repairer {
   }
 
   private async walk(members: string[], reason: 'repair' | 'handoff', deadline: number): Promise<PassResult> {
-    const { membership, peers, blobs, cache, store, metrics } = this.deps;
+    const { membership, blobs, cache, store, metrics } = this.deps;
     const self = membership.self.id;
     const result: PassResult = { checked: 0, pushed: 0, failed: 0 };
     for await (const blob of blobs.walk()) {
@@ -90,27 +90,7 @@ export class Repairer {
       if (!(await store.contentKnown(blob.sha256))) continue; // never committed: garbage collection's business
       result.checked++;
       const hs = homes(blob.sha256, members, this.deps.replication);
-      let complete = true;
-      for (const h of hs) {
-        if (h === self) continue;
-        try {
-          // the peer checks its copy's size (and digest, when small) and answers 404 for a bad one
-          if (await peers.hasBlob(h, blob.sha256, blob.size)) continue;
-          await peers.pushBlob(h, blob.sha256, blobs.pathOf(blob.sha256));
-          metrics.replicaPushes.inc({ reason });
-          result.pushed++;
-        } catch (err) {
-          if (isIntegrityError(err)) {
-            // our own copy is the bad one: quarantine it and take a good one from another home
-            void this.deps.integrity.corruptAndHeal(err, 'scrub');
-            result.failed++;
-            break;
-          }
-          result.failed++;
-          complete = false;
-          this.deps.log.warn({ peer: h, sha256: blob.sha256, err: (err as Error).message }, `${reason}: push failed`);
-        }
-      }
+      const complete = await this.copyToHomes(blob, hs.filter((h) => h !== self), reason, result);
       // Evictable only once its homes are known to hold it; until then it is one of the copies that count.
       if (reason === 'repair') {
         if (hs.includes(self) || !complete) cache.pin(blob.sha256);
@@ -121,5 +101,33 @@ export class Repairer {
     metrics.underReplicated.set(result.failed);
     this.deps.log.info({ reason, ...result }, 'replication pass done');
     return result;
+  }
+
+  /**
+   * Gives each home in `to` that lacks a copy of `blob` one from here, counting into `result`. False when a home could
+   * not be reached; a bad local copy ends it early (quarantined and healed from another home, never pushed on).
+   */
+  private async copyToHomes(blob: { sha256: string; size: number }, to: string[], reason: 'repair' | 'handoff', result: PassResult): Promise<boolean> {
+    const { peers, blobs, metrics } = this.deps;
+    let complete = true;
+    for (const h of to) {
+      try {
+        // the peer checks its copy's size (and digest, when small) and answers 404 for a bad one
+        if (await peers.hasBlob(h, blob.sha256, blob.size)) continue;
+        await peers.pushBlob(h, blob.sha256, blobs.pathOf(blob.sha256));
+        metrics.replicaPushes.inc({ reason });
+        result.pushed++;
+      } catch (err) {
+        result.failed++;
+        if (isIntegrityError(err)) {
+          // our own copy is the bad one: quarantine it and take a good one from another home
+          void this.deps.integrity.corruptAndHeal(err, 'scrub');
+          return complete;
+        }
+        complete = false;
+        this.deps.log.warn({ peer: h, sha256: blob.sha256, err: (err as Error).message }, `${reason}: push failed`);
+      }
+    }
+    return complete;
   }
 }

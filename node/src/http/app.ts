@@ -1,75 +1,16 @@
-// The node's HTTP server: the lean read path first, Express for everything else, one error handler, and one log
-// line plus metrics per request (observe.ts).
+// The node's HTTP server: the lean read path first, Express for everything else (expressApp.ts), and one log line
+// plus metrics per request (observe.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
 import { accessLog } from '../log.js';
-import { peerRouter } from '../cluster/peerRoutes.js';
-import { compatRouter } from './compatRoutes.js';
-import { filesRouter, refuseDeclaredOver } from './filesRoutes.js';
-import { lockRouter } from './lockRoutes.js';
-import { opsRouter } from './opsRoutes.js';
+import { createExpressApp } from './expressApp.js';
 import { RequestObserver } from './observe.js';
 import { createReadPath } from './readPath.js';
-import { clientErrorCode, rawErrorResponse, sendError, withDependencyState } from './respond.js';
-
-// Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
-const BODY_ERRORS: Record<string, ApiError['code']> = {
-  'entity.parse.failed': 'invalid_json',
-  'entity.too.large': 'payload_too_large',
-  'encoding.unsupported': 'unsupported_media_type',
-  'charset.unsupported': 'unsupported_media_type',
-  'request.aborted': 'incomplete_body',
-  'request.size.invalid': 'incomplete_body',
-};
-
-export function createExpressApp(deps: Deps): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('query parser', 'simple');
-  // No route takes a body over MAX_UPLOAD_BYTES: refused on the header, before any body parser waits for it.
-  app.use(refuseDeclaredOver(deps.cfg.maxUploadBytes));
-  app.use(
-    peerRouter({
-      secret: deps.cfg.clusterSecret,
-      blobs: deps.blobs,
-      integrity: deps.integrity,
-      cache: deps.cache,
-      heads: deps.heads,
-      maxUploadBytes: deps.cfg.maxUploadBytes,
-      ra: deps.ra,
-    }),
-  );
-  app.use(opsRouter(deps));
-  app.use(filesRouter(deps));
-  app.use(lockRouter(deps));
-  app.use(compatRouter(deps));
-  app.use((_req: Request, _res: Response, next: NextFunction) => next(apiError('route_not_found')));
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    // An unread request body cannot be left on a keep-alive connection: close it after answering.
-    if (!req.complete) res.setHeader('Connection', 'close');
-    sendError(res, withDependencyState(fromExpress(err), deps.redis.status === 'ready'));
-  });
-  return app;
-}
-
-/**
- * Pure: Express's own errors as catalogue errors. The body parser's carry a `type`; any other with a 4xx `status`
- * is the request's fault found by Express itself (a path parameter that is not valid percent-encoding, for one).
- */
-function fromExpress(err: unknown): unknown {
-  if (err instanceof ApiError || typeof err !== 'object' || err === null) return err;
-  const { type, status } = err as { type?: unknown; status?: unknown };
-  const bodyCode = typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined;
-  if (bodyCode) return new ApiError(bodyCode, undefined, undefined, { cause: err });
-  if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('bad_request', undefined, undefined, { cause: err });
-  return err;
-}
+import { clientErrorCode, rawErrorResponse, sendError } from './respond.js';
 
 /**
  * The node's HTTP server, not yet listening. Until serve() replaces it, its one handler answers 503 unavailable

@@ -2,117 +2,101 @@
 // the same store, version rules and dedupe as the rest of the API; errors carry the old fields ("message" or
 // "status") and our {"error":{code,message}} beside them.
 import { Readable } from 'node:stream';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { z } from 'zod';
-import type { Deps } from '../deps.js';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { ApiError, apiError } from '../errors.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { isLive, type VersionRecord } from '../metadata/types.js';
 import { filePath, parseName } from '../names.js';
 import { requireToken } from './auth.js';
-import { jsonBody, runChain } from './filesRoutes.js';
+import { jsonBody } from './bodies.js';
+import type { UploadDeps } from './filesRoutes.js';
 import { contentTypeFor, DEFAULT_TYPE } from './httpRules.js';
-import { parseVersion } from './readPath.js';
-import { smallBytes } from './sendBlob.js';
+import { compatAdd, compatQuery, compatWrite, parseVersion } from './params.js';
+import { label } from './routing.js';
+import { smallBytes, type BlobSource } from './sendBlob.js';
 
 const DUPLICATE = 'Duplicate file detected. Not written.';
 
 type Shape = 'message' | 'status';
 
-/** Answers an error in the old shape ("message" or "status"+"message") plus the catalogue error. */
-function compatError(res: Response, err: unknown, shape: Shape, next: NextFunction, message?: string): void {
-  if (!(err instanceof ApiError) || err.status >= 500) return next(err);
-  const text = message ?? err.message;
-  const old = shape === 'message' ? { message: text } : { status: 'error', message: text };
-  res.status(err.status).json({ ...old, ...err.toBody() });
+export interface CompatRouteDeps extends UploadDeps {
+  readonly store: Pick<MetadataStore, 'head' | 'version' | 'list'>;
+  /** verified bytes, from a home when this node has no copy (the same as GET /files serves) */
+  readonly source: BlobSource;
+  /** GET /read's bounds */
+  readonly readCompatMaxFiles: number;
+  readonly readCompatMaxBytes: number;
 }
 
-const writeBody = z.object({ file_name: z.string(), file_content: z.string() });
-const addBody = z.object({ filename: z.string(), content: z.string().optional() });
+/** Answers a catalogue 4xx in the old shape ("message", or "status"+"message") plus the catalogue error. */
+const compatErrors =
+  (shape: Shape): ErrorRequestHandler =>
+  (err: unknown, _req, res, next) => {
+    if (!(err instanceof ApiError) || err.status >= 500) return next(err);
+    const old = shape === 'message' ? { message: err.message } : { status: 'error', message: err.message };
+    res.status(err.status).json({ ...old, ...err.toBody() });
+  };
 
-export function compatRouter(deps: Deps): Router {
+type Handler = (deps: CompatRouteDeps, req: Request, res: Response) => Promise<void>;
+
+export function compatRouter(deps: CompatRouteDeps): Router {
   const router = express.Router();
-  const auth = requireToken(deps.cfg.writeToken);
-  const json = jsonBody(deps.cfg.jsonBodyMaxBytes); // a declared length over the limit is refused before waiting for it
-  const route =
-    (name: string, shape: Shape, fn: (req: Request, res: Response) => Promise<void>, writes = false) =>
-    (req: Request, res: Response, next: NextFunction): void => {
-      res.metricsRoute = name;
-      const fail = (err: unknown): void => compatError(res, err, shape, next);
-      runChain(req, res, fail, writes ? [auth, json] : [], () => fn(req, res).catch(fail));
-    };
+  // a declared length over the limit is refused before waiting for it
+  const writes = [requireToken(deps.writeToken), jsonBody(deps.jsonBodyMaxBytes)];
+  const route = (name: string, shape: Shape, fn: Handler, before: RequestHandler[] = []): (RequestHandler | ErrorRequestHandler)[] => {
+    const handle: RequestHandler = (req, res) => fn(deps, req, res);
+    return [label(name), ...before, handle, compatErrors(shape)];
+  };
 
-  router.post(
-    '/write',
-    route(
-      'compat_write',
-      'message',
-      async (req, res) => {
-        const body = writeBody.safeParse(req.body);
-        if (!body.success) throw apiError('invalid_request', 'The body must be {"file_name": "...", "file_content": "..."}.');
-        const name = parseName(body.data.file_name);
-        try {
-          const outcome = await writeText(deps, name, body.data.file_content);
-          if (outcome === 'unchanged') throw apiError('duplicate_content', DUPLICATE);
-          res.status(200).json({ message: 'File written successfully.' });
-        } catch (err) {
-          if (err instanceof ApiError && err.code === 'duplicate_content') {
-            res.status(400).json({ message: DUPLICATE, ...err.toBody() });
-            return;
-          }
-          throw err;
-        }
-      },
-      true,
-    ),
-  );
-
-  router.post(
-    '/add_file',
-    route(
-      'compat_add_file',
-      'status',
-      async (req, res) => {
-        const body = addBody.safeParse(req.body);
-        if (!body.success) throw apiError('invalid_request', 'The body must be {"filename": "...", "content"?: "..."}.');
-        await writeText(deps, parseName(body.data.filename), body.data.content ?? '');
-        res.json({ status: 'success' });
-      },
-      true,
-    ),
-  );
-
-  router.get(
-    '/get_file',
-    route('compat_get_file', 'status', async (req, res) => {
-      const name = parseName(single(req.query.filename, 'filename'));
-      const head = await deps.store.head(name);
-      if (!isLive(head)) throw apiError('file_not_found', 'File not found.');
-      res.json({ status: 'success', path: filePath(name) });
-    }),
-  );
-
-  router.get(
-    '/read_version',
-    route('compat_read_version', 'message', async (req, res) => {
-      const name = parseName(single(req.query.file_name, 'file_name'));
-      const n = parseVersion(single(req.query.version, 'version'));
-      const record = await deps.store.version(name, n);
-      if (!isLive(record)) {
-        throw apiError('version_not_found', 'File version not found.');
-      }
-      const content = await readText(deps, record, deps.cfg.jsonBodyMaxBytes);
-      res.json({ version: record.version, content, timestamp: record.createdAt });
-    }),
-  );
-
-  router.get('/read', route('compat_read', 'message', (req, res) => readAll(deps, res)));
+  router.post('/write', ...route('compat_write', 'message', write, writes));
+  router.post('/add_file', ...route('compat_add_file', 'status', addFile, writes));
+  router.get('/get_file', ...route('compat_get_file', 'status', getFile));
+  router.get('/read_version', ...route('compat_read_version', 'message', readVersion));
+  router.get('/read', ...route('compat_read', 'message', (d, _req, res) => readAll(d, res)));
   return router;
 }
 
-async function writeText(deps: Deps, name: string, text: string): Promise<'committed' | 'unchanged'> {
+async function write(deps: CompatRouteDeps, req: Request, res: Response): Promise<void> {
+  const body = compatWrite(req.body);
+  const name = parseName(body.file_name);
+  const duplicate = await writeText(deps, name, body.file_content).then(
+    (outcome) => (outcome === 'unchanged' ? apiError('duplicate_content', DUPLICATE) : undefined),
+    (err: unknown) => {
+      if (err instanceof ApiError && err.code === 'duplicate_content') return err;
+      throw err;
+    },
+  );
+  // the original said so with a 400, not the catalogue's 409
+  if (duplicate) res.status(400).json({ message: DUPLICATE, ...duplicate.toBody() });
+  else res.status(200).json({ message: 'File written successfully.' });
+}
+
+async function addFile(deps: CompatRouteDeps, req: Request, res: Response): Promise<void> {
+  const body = compatAdd(req.body);
+  await writeText(deps, parseName(body.filename), body.content);
+  res.json({ status: 'success' });
+}
+
+async function getFile(deps: CompatRouteDeps, req: Request, res: Response): Promise<void> {
+  const name = parseName(compatQuery(req, 'filename'));
+  const head = await deps.store.head(name);
+  if (!isLive(head)) throw apiError('file_not_found', 'File not found.');
+  res.json({ status: 'success', path: filePath(name) });
+}
+
+async function readVersion(deps: CompatRouteDeps, req: Request, res: Response): Promise<void> {
+  const name = parseName(compatQuery(req, 'file_name'));
+  const n = parseVersion(compatQuery(req, 'version'));
+  const record = await deps.store.version(name, n);
+  if (!isLive(record)) throw apiError('version_not_found', 'File version not found.');
+  const content = await readText(deps, record, deps.jsonBodyMaxBytes);
+  res.json({ version: record.version, content, timestamp: record.createdAt });
+}
+
+async function writeText(deps: CompatRouteDeps, name: string, text: string): Promise<'committed' | 'unchanged'> {
   const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length > deps.cfg.maxUploadBytes) throw apiError('payload_too_large');
-  const blob = await deps.blobs.ingest(Readable.from([bytes]), { maxBytes: deps.cfg.maxUploadBytes });
+  if (bytes.length > deps.maxUploadBytes) throw apiError('payload_too_large');
+  const blob = await deps.blobs.ingest(Readable.from([bytes]), { maxBytes: deps.maxUploadBytes });
   deps.metrics.bytesReceived.inc(blob.size);
   const guessed = contentTypeFor(name, undefined);
   const outcome = await deps.writer.apply(name, {
@@ -124,7 +108,7 @@ async function writeText(deps: Deps, name: string, text: string): Promise<'commi
   return outcome.kind;
 }
 
-async function readText(deps: Deps, record: VersionRecord, maxBytes: number): Promise<string> {
+async function readText(deps: CompatRouteDeps, record: VersionRecord, maxBytes: number): Promise<string> {
   if (record.size > maxBytes) {
     throw apiError('payload_too_large', `The content is over ${maxBytes} bytes; use GET /files/{name}?version=N.`);
   }
@@ -137,8 +121,8 @@ async function readText(deps: Deps, record: VersionRecord, maxBytes: number): Pr
  * The original returned every file. Ours is bounded: at most READ_COMPAT_MAX_FILES files and READ_COMPAT_MAX_BYTES
  * of content, in name order; when cut, X-Kubecdn-Truncated: true says so (use GET /files to page through all).
  */
-async function readAll(deps: Deps, res: Response): Promise<void> {
-  const { readCompatMaxFiles: maxFiles, readCompatMaxBytes: maxBytes } = deps.cfg;
+async function readAll(deps: CompatRouteDeps, res: Response): Promise<void> {
+  const { readCompatMaxFiles: maxFiles, readCompatMaxBytes: maxBytes } = deps;
   const { files, more } = await deps.store.list('', undefined, maxFiles);
   const out: Record<string, string> = {};
   let budget = maxBytes;
@@ -153,9 +137,4 @@ async function readAll(deps: Deps, res: Response): Promise<void> {
   }
   res.setHeader('X-Kubecdn-Truncated', truncated ? 'true' : 'false');
   res.json(out);
-}
-
-function single(raw: unknown, name: string): string {
-  if (typeof raw !== 'string') throw apiError('invalid_request', `The query parameter ${name} is required, once.`);
-  return raw;
 }

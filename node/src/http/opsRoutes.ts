@@ -1,49 +1,58 @@
 // Health, readiness, metrics and the event stream.
 import express, { type Router } from 'express';
-import type { Deps } from '../deps.js';
+import type { Redis } from 'ioredis';
+import type { Cluster } from '../cluster/cluster.js';
 import { apiError } from '../errors.js';
+import type { EventHub } from '../events/hub.js';
+import type { Metrics } from '../metrics.js';
+import type { BlobStore } from '../storage/blobStore.js';
+import type { HotCache } from '../storage/hotCache.js';
+import { eventsFrom } from './params.js';
+import { label } from './routing.js';
 
 const READY_TIMEOUT_MS = 1000;
 
-export function opsRouter(deps: Deps): Router {
+export interface OpsRouteDeps {
+  readonly nodeId: string;
+  readonly redis: Pick<Redis, 'status' | 'ping'>;
+  readonly blobs: Pick<BlobStore, 'writable' | 'stats'>;
+  readonly hot: Pick<HotCache, 'bytes'>;
+  readonly metrics: Metrics;
+  /** present when CLUSTER_SECRET is configured */
+  readonly cluster: Pick<Cluster, 'info'> | undefined;
+  readonly hub: Pick<EventHub, 'open'>;
+}
+
+export function opsRouter(deps: OpsRouteDeps): Router {
   const router = express.Router();
 
-  router.get('/healthz', (_req, res) => {
-    res.metricsRoute = 'healthz';
-    res.json({ status: 'ok', node: deps.cfg.nodeId });
+  router.get('/healthz', label('healthz'), (_req, res) => {
+    res.json({ status: 'ok', node: deps.nodeId });
   });
 
-  router.get('/readyz', (_req, res, next) => {
-    res.metricsRoute = 'readyz';
-    void (async () => {
-      const [redis, disk] = await Promise.all([redisOk(deps), deps.blobs.writable()]);
-      deps.metrics.diskHealthy.set(disk ? 1 : 0);
-      const checks = { redis, dataDir: disk };
-      if (redis && disk) res.json({ status: 'ready', node: deps.cfg.nodeId, checks });
-      else next(apiError('unavailable', 'Not ready.', { checks }));
-    })().catch(next);
+  router.get('/readyz', label('readyz'), async (_req, res) => {
+    const [redis, disk] = await Promise.all([redisOk(deps), deps.blobs.writable()]);
+    deps.metrics.diskHealthy.set(disk ? 1 : 0);
+    const checks = { redis, dataDir: disk };
+    if (!redis || !disk) throw apiError('unavailable', 'Not ready.', { checks });
+    res.json({ status: 'ready', node: deps.nodeId, checks });
   });
 
-  router.get('/metrics', (_req, res, next) => {
-    res.metricsRoute = 'metrics';
+  router.get('/metrics', label('metrics'), async (_req, res) => {
     const m = deps.metrics;
     m.blobStoreBytes.set(deps.blobs.stats.bytes);
     m.blobStoreBlobs.set(deps.blobs.stats.blobs);
     m.hotCacheBytes.set(deps.hot.bytes);
     m.redisUp.set(deps.redis.status === 'ready' ? 1 : 0);
-    m.registry
-      .metrics()
-      .then((text) => res.type(m.registry.contentType).send(text))
-      .catch(next);
+    const text = await m.registry.metrics();
+    res.type(m.registry.contentType).send(text);
   });
 
   // Membership and this node's cache state (read-only; `kubecdn cluster` asks every member).
-  router.get('/cluster', (_req, res) => {
-    res.metricsRoute = 'cluster';
-    const c = deps.cluster;
+  router.get('/cluster', label('cluster'), (_req, res) => {
     res.json(
-      c?.info() ?? {
-        self: deps.cfg.nodeId,
+      deps.cluster?.info() ?? {
+        self: deps.nodeId,
         members: [],
         standalone: true,
         replicationFactor: 1,
@@ -53,20 +62,12 @@ export function opsRouter(deps: Deps): Router {
     );
   });
 
-  router.get('/events', (req, res, next) => {
-    res.metricsRoute = 'events';
-    const header = req.headers['last-event-id'];
-    const query = req.query.from;
-    // given twice, ?from= would be silently ignored and the client would miss events
-    if (query !== undefined && typeof query !== 'string') return next(apiError('invalid_request', 'from must be given once.'));
-    const from = typeof header === 'string' && header !== '' ? header : query;
-    deps.hub.open(req, res, from).catch(next);
-  });
+  router.get('/events', label('events'), (req, res) => deps.hub.open(req, res, eventsFrom(req)));
 
   return router;
 }
 
-async function redisOk(deps: Deps): Promise<boolean> {
+async function redisOk(deps: OpsRouteDeps): Promise<boolean> {
   if (deps.redis.status !== 'ready') return false;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {

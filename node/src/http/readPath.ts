@@ -15,6 +15,7 @@ import { nameFromPath } from '../names.js';
 import { DIGEST_RE, isNotFound } from '../storage/blobStore.js';
 import type { HotCache } from '../storage/hotCache.js';
 import { classify, DEFAULT_TYPE, isNotModified, parseRange, rangeStillValid } from './httpRules.js';
+import { parseVersion } from './params.js';
 import { sendError, withDependencyState } from './respond.js';
 import { sendBody, type BlobSource } from './sendBlob.js';
 
@@ -197,12 +198,6 @@ export function createReadPath(deps: ReadPathDeps): ReadPath {
     }
     return false;
   };
-}
-
-export function parseVersion(raw: unknown): number {
-  const s = typeof raw === 'number' ? String(raw) : raw;
-  if (typeof s !== 'string' || !/^[1-9]\d{0,14}$/.test(s)) throw apiError('invalid_version');
-  return Number(s);
 }
 
 function fileHeaders(r: VersionRecord, cacheControl: string): Record<string, string> {

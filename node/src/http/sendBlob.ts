@@ -115,11 +115,18 @@ async function sendLocal(src: BlobSource, res: ServerResponse, t: Blob, b: Body)
     }
   }
   res.writeHead(b.status, b.headers);
-  await streamOut(src, res, t, stream, b.status === 200);
+  await streamOut(src, res, t, { stream, whole: b.status === 200 });
 }
 
-/** Pipes a local stream to the client; a whole object (`whole`) through `verifying`, from `from` when continuing. */
-async function streamOut(src: BlobSource, res: ServerResponse, t: Blob, stream: Readable, whole: boolean, from?: VerifyFrom): Promise<void> {
+/** A local stream of the blob; `whole`: all of it (else a range), from `from` when it continues a transfer. */
+interface LocalBytes {
+  readonly stream: Readable;
+  readonly whole: boolean;
+  readonly from?: VerifyFrom;
+}
+
+/** Pipes a local stream to the client; a whole object through `verifying` (sendLocal checked a range's whole file). */
+async function streamOut(src: BlobSource, res: ServerResponse, t: Blob, { stream, whole, from }: LocalBytes): Promise<void> {
   try {
     if (!whole) await pipeline(stream, res);
     else await pipeline(stream, verifying(t.sha256, t.size, from, () => src.blobs.condemn(t.sha256)), res);
@@ -173,5 +180,5 @@ async function continueFeed(src: BlobSource, res: ServerResponse, t: Blob, feed:
     res.destroy();
     return;
   }
-  await streamOut(src, res, t, stream, true, { offset: feed.sent, hash: feed.sentHash() });
+  await streamOut(src, res, t, { stream, whole: true, from: { offset: feed.sent, hash: feed.sentHash() } });
 }

@@ -24,6 +24,17 @@ interface Request {
 export const precedes = (ts: number, id: string, otherTs: number, otherId: string): boolean =>
   ts < otherTs || (ts === otherTs && id < otherId);
 
+export interface RicartAgrawalaDeps {
+  readonly membership: Membership;
+  readonly peers: PeerClient;
+  /** the in-process queue in front: one request per name per node at a time */
+  readonly local: LocalLock;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** LOCK_WAIT_MS: how long to wait for every reply before 423 */
+  readonly waitMs: number;
+}
+
 export class RicartAgrawalaLock implements WriteLock {
   readonly mode = 'ricart-agrawala';
   private clock = 0;
@@ -31,26 +42,19 @@ export class RicartAgrawalaLock implements WriteLock {
   private readonly inside = new Set<string>();
   private readonly deferred = new Map<string, Set<string>>();
 
-  constructor(
-    private readonly membership: Membership,
-    private readonly peers: PeerClient,
-    private readonly local: LocalLock,
-    private readonly opts: { waitMs: number },
-    private readonly metrics: Metrics,
-    private readonly log: Logger,
-  ) {
+  constructor(private readonly deps: RicartAgrawalaDeps) {
     // A member that left can neither reply nor be waited for.
-    membership.on('-member', (id: string) => {
+    deps.membership.on('-member', (id: string) => {
       for (const [name, req] of this.requests) this.gotReply(name, id, req);
     });
   }
 
   async acquire(name: string, _opts?: AcquireOptions): Promise<Held> {
-    const stopWait = this.metrics.lockWaitSeconds.startTimer({ mode: this.mode });
-    this.metrics.lockAcquisitions.inc({ mode: this.mode });
-    const { held: queued, waited } = await this.local.enqueue(name);
-    const self = this.membership.self.id;
-    const others = this.membership.ids().filter((id) => id !== self);
+    const stopWait = this.deps.metrics.lockWaitSeconds.startTimer({ mode: this.mode });
+    this.deps.metrics.lockAcquisitions.inc({ mode: this.mode });
+    const { held: queued, waited } = await this.deps.local.enqueue(name);
+    const self = this.deps.membership.self.id;
+    const others = this.deps.membership.ids().filter((id) => id !== self);
     const ts = ++this.clock;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -58,11 +62,11 @@ export class RicartAgrawalaLock implements WriteLock {
         const req: Request = { ts, waiting: new Set(others), entered: resolve, contended: false };
         this.requests.set(name, req);
         if (req.waiting.size === 0) return resolve();
-        timer = setTimeout(() => reject(apiError('locked', `Timed out waiting for the other members' replies for "${name}".`)), this.opts.waitMs);
+        timer = setTimeout(() => reject(apiError('locked', `Timed out waiting for the other members' replies for "${name}".`)), this.deps.waitMs);
         for (const id of others) void this.send(id, 'request', name, ts);
       });
     } catch (err) {
-      this.metrics.lockTimeouts.inc({ mode: this.mode });
+      this.deps.metrics.lockTimeouts.inc({ mode: this.mode });
       this.leave(name);
       queued.release();
       throw err;
@@ -70,7 +74,7 @@ export class RicartAgrawalaLock implements WriteLock {
       clearTimeout(timer);
       stopWait();
     }
-    if (waited || this.requests.get(name)?.contended) this.metrics.lockContended.inc({ mode: this.mode });
+    if (waited || this.requests.get(name)?.contended) this.deps.metrics.lockContended.inc({ mode: this.mode });
     this.requests.delete(name);
     this.inside.add(name);
     return {
@@ -84,11 +88,11 @@ export class RicartAgrawalaLock implements WriteLock {
 
   /** REQUEST from a peer (peer route). */
   onRequest(name: string, ts: number, from: string): void {
-    this.metrics.raMessages.inc({ direction: 'received', type: 'request' });
+    this.deps.metrics.raMessages.inc({ direction: 'received', type: 'request' });
     this.clock = Math.max(this.clock, ts) + 1;
     const mine = this.requests.get(name);
     if (mine) mine.contended = true;
-    const self = this.membership.self.id;
+    const self = this.deps.membership.self.id;
     if (this.inside.has(name) || (mine !== undefined && precedes(mine.ts, self, ts, from))) {
       let d = this.deferred.get(name);
       if (!d) this.deferred.set(name, (d = new Set()));
@@ -100,7 +104,7 @@ export class RicartAgrawalaLock implements WriteLock {
 
   /** REPLY from a peer (peer route). */
   onReply(name: string, ts: number, from: string): void {
-    this.metrics.raMessages.inc({ direction: 'received', type: 'reply' });
+    this.deps.metrics.raMessages.inc({ direction: 'received', type: 'reply' });
     this.clock = Math.max(this.clock, ts) + 1;
     const req = this.requests.get(name);
     if (req) this.gotReply(name, from, req);
@@ -121,12 +125,12 @@ export class RicartAgrawalaLock implements WriteLock {
   }
 
   private async send(to: string, type: 'request' | 'reply', name: string, ts: number): Promise<void> {
-    this.metrics.raMessages.inc({ direction: 'sent', type });
+    this.deps.metrics.raMessages.inc({ direction: 'sent', type });
     try {
-      await this.peers.raMessage(to, type, { name, ts, from: this.membership.self.id });
+      await this.deps.peers.raMessage(to, type, { name, ts, from: this.deps.membership.self.id });
     } catch (err) {
       // Unreachable: if it is down, its heartbeat expires and '-member' stops us waiting for it.
-      this.log.warn({ to, type, name, err: (err as Error).message }, 'ricart-agrawala message not delivered');
+      this.deps.log.warn({ to, type, name, err: (err as Error).message }, 'ricart-agrawala message not delivered');
     }
   }
 }

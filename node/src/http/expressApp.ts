@@ -1,0 +1,82 @@
+// Express, for everything the lean read path declines: each router given only what it uses, then one error
+// handler that answers in the catalogue's JSON.
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { peerRouter } from '../cluster/peerRoutes.js';
+import type { Deps } from '../deps.js';
+import { ApiError, apiError } from '../errors.js';
+import { refuseDeclaredOver } from './bodies.js';
+import { compatRouter } from './compatRoutes.js';
+import { filesRouter, type UploadDeps } from './filesRoutes.js';
+import { lockRouter } from './lockRoutes.js';
+import { opsRouter } from './opsRoutes.js';
+import { sendError, withDependencyState } from './respond.js';
+import { hashInPath } from './routing.js';
+
+// Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
+const BODY_ERRORS: Record<string, ApiError['code']> = {
+  'entity.parse.failed': 'invalid_json',
+  'entity.too.large': 'payload_too_large',
+  'encoding.unsupported': 'unsupported_media_type',
+  'charset.unsupported': 'unsupported_media_type',
+  'request.aborted': 'incomplete_body',
+  'request.size.invalid': 'incomplete_body',
+};
+
+export function createExpressApp(deps: Deps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(hashInPath);
+  // No route takes a body over MAX_UPLOAD_BYTES: refused on the header, before any body parser waits for it.
+  app.use(refuseDeclaredOver(deps.cfg.maxUploadBytes));
+  for (const router of routers(deps)) app.use(router);
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(apiError('route_not_found')));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // An unread request body cannot be left on a keep-alive connection: close it after answering.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    sendError(res, withDependencyState(fromExpress(err), deps.redis.status === 'ready'));
+  });
+  return app;
+}
+
+/** The routers in the order they are tried, each given only what it uses. */
+function routers(deps: Deps): Router[] {
+  const { cfg } = deps;
+  const peers = peerRouter({
+    secret: cfg.clusterSecret,
+    blobs: deps.blobs,
+    integrity: deps.integrity,
+    cache: deps.cache,
+    heads: deps.heads,
+    maxUploadBytes: cfg.maxUploadBytes,
+    ra: deps.ra,
+  });
+  const ops = opsRouter({ nodeId: cfg.nodeId, redis: deps.redis, blobs: deps.blobs, hot: deps.hot, metrics: deps.metrics, cluster: deps.cluster, hub: deps.hub });
+  const uploads: UploadDeps = {
+    writer: deps.writer,
+    blobs: deps.blobs,
+    metrics: deps.metrics,
+    writeToken: cfg.writeToken,
+    maxUploadBytes: cfg.maxUploadBytes,
+    jsonBodyMaxBytes: cfg.jsonBodyMaxBytes,
+  };
+  const files = filesRouter({ ...uploads, store: deps.store });
+  const locks = lockRouter({ leases: deps.leases, writeToken: cfg.writeToken, nodeId: cfg.nodeId });
+  const readCompat = { readCompatMaxFiles: cfg.readCompatMaxFiles, readCompatMaxBytes: cfg.readCompatMaxBytes };
+  const compat = compatRouter({ ...uploads, ...readCompat, store: deps.store, source: deps.source });
+  return [peers, ops, files, locks, compat];
+}
+
+/**
+ * Pure: Express's own errors as catalogue errors. The body parser's carry a `type`; any other with a 4xx `status`
+ * is the request's fault found by Express itself (a path parameter that is not valid percent-encoding, for one).
+ */
+function fromExpress(err: unknown): unknown {
+  if (err instanceof ApiError || typeof err !== 'object' || err === null) return err;
+  const { type, status } = err as { type?: unknown; status?: unknown };
+  const bodyCode = typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined;
+  if (bodyCode) return new ApiError(bodyCode, undefined, undefined, { cause: err });
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('bad_request', undefined, undefined, { cause: err });
+  return err;
+}
