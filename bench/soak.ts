@@ -18,9 +18,12 @@ import { runLoad } from './soakLoad.js';
 import { renderMarkdown, verdicts, type SoakOptions, type SoakResult } from './soakReport.js';
 import { startSampler } from './soakSamples.js';
 import { Tally } from './soakTally.js';
+import { warmHotCaches } from './soakWarm.js';
 
 /** A socket silent for this long is given up (the request counts as a transport error). */
 const IDLE_MS = 30_000;
+/** The node's HOT_CACHE_MAX_BYTES default (node/src/config.ts). */
+const DEFAULT_HOT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Requests still running when the time is up get this long to finish. */
 const DRAIN_MS = 30_000;
 
@@ -40,6 +43,7 @@ const program = new Command()
   .option('--sample-every <s>', 'seconds between RSS/fd samples', positive(600), 5)
   .option('--rss-slack-mb <MiB>', 'RSS growth allowed in the second half', positive(1e6), 32)
   .option('--fd-slack <n>', 'open-fd growth allowed in the second half', positive(1e6), 32)
+  .option('--no-warm', 'skip filling the hot caches before the load (their filling then shows as RSS growth)')
   .option('--keep-tmp', 'keep the run directory (node logs, data) instead of removing it')
   .option('--node-env <KEY=VALUE>', 'a setting for every node, repeatable (e.g. HOT_CACHE_MAX_BYTES=8388608)', collectEnv, {});
 
@@ -58,6 +62,7 @@ interface Cli {
   rssSlackMb: number;
   fdSlack: number;
   keepTmp?: boolean;
+  warm: boolean;
   nodeEnv: Record<string, string>;
 }
 
@@ -71,6 +76,7 @@ function options(cli: Cli): SoakOptions {
     rssSlackMiB: cli.rssSlackMb,
     fdSlack: cli.fdSlack,
     keepTmp: cli.keepTmp === true,
+    warm: cli.warm,
     nodeEnv: cli.nodeEnv,
   };
 }
@@ -92,6 +98,12 @@ async function measure(cluster: BenchCluster, o: SoakOptions): Promise<Measured>
   const nodes: SoakNode[] = cluster.nodes.map((n) => ({ id: n.id, url: n.url, agent: idleTimeoutAgent(o.workers * 2, IDLE_MS) }));
   const tally = new Tally();
   const ctx: OpCtx = { nodes, token: cluster.token, known: new Known(), tally, ...names() };
+  if (o.warm) {
+    const hot = Number(o.nodeEnv.HOT_CACHE_MAX_BYTES ?? DEFAULT_HOT_CACHE_BYTES);
+    say(`warm-up: filling each node's ${(hot / 1048576).toFixed(0)} MiB hot cache`);
+    const w = await warmHotCaches(nodes, cluster.token, hot);
+    say(`warm-up: ${w.files} files of ${(w.bytes / w.files / 1024).toFixed(0)} KiB written and read from every node; hot caches now ${w.cached.map((b) => (b / 1048576).toFixed(0)).join(' / ')} MiB`);
+  }
   const sampler = startSampler(
     cluster.nodes.map((n) => ({ id: n.id, pid: n.pid, url: n.url })),
     o.sampleEveryS * 1000,

@@ -13,6 +13,8 @@ export interface SoakOptions {
   readonly rssSlackMiB: number;
   readonly fdSlack: number;
   readonly keepTmp: boolean;
+  /** the hot caches were filled before the load (soakWarm.ts); absent in runs made before it existed */
+  readonly warm?: boolean;
   /** settings given to every node (--node-env); empty: defaults */
   readonly nodeEnv: Readonly<Record<string, string>>;
 }
@@ -159,7 +161,7 @@ export function renderMarkdown(r: SoakResult): string {
   const intro = [
     `${m.os}, ${m.cpu}, ${m.nproc} CPUs, Node ${m.node}, redis ${m.redis}; commit ${m.gitCommit.slice(0, 12)}${m.gitDirty ? ' (uncommitted changes)' : ''}; load average ${m.loadAvg1} at start.`,
     m.loadAvg1 > m.nproc / 2 ? `**The machine was busy before the run (load average ${m.loadAvg1} on ${m.nproc} CPUs): latencies and rates are not representative.**` : '',
-    `${r.nodes.length} nodes (R=${r.replication}) on loopback, ${settingsOf(r.options.nodeEnv)}; ${r.options.workers} workers for ${r.load.seconds.toFixed(0)} s (stopped by ${r.load.stoppedBy}${r.load.abandoned ? '; requests still running at the end were abandoned' : ''}); ${t.requests} requests (${rate.toFixed(0)}/s, cap ${r.options.maxRequests}).`,
+    `${r.nodes.length} nodes (R=${r.replication}) on loopback, ${settingsOf(r.options.nodeEnv)}; ${r.options.warm === true ? 'hot caches filled first; ' : ''}${r.options.workers} workers for ${r.load.seconds.toFixed(0)} s (stopped by ${r.load.stoppedBy}${r.load.abandoned ? '; requests still running at the end were abandoned' : ''}); ${t.requests} requests (${rate.toFixed(0)}/s, cap ${r.options.maxRequests}).`,
   ].filter(Boolean);
   const verdictLines = v.map((x) => `- \`${x.name}: ${x.pass ? 'PASS' : 'FAIL'}\` — ${x.detail}`);
   const also = `Also: ${t.unexpected} unexpected answers, ${t.errors} transport errors, ${t.unverified} contents not verifiable (forgotten).`;

@@ -185,3 +185,13 @@ describe('verdicts', () => {
     expect(verdicts(base({ audit: { error: 'boom' } }))[1]?.pass).toBe(false);
   });
 });
+
+describe('the warm-up', () => {
+  it('writes a quarter more than the hot cache holds, in files the cache admits', async () => {
+    const { WARM_FILE_BYTES, warmFiles } = await import('../../bench/soakWarm.js');
+    expect(WARM_FILE_BYTES).toBeLessThanOrEqual(1024 * 1024 + 64 * 1024); // HOT_CACHE_MAX_OBJECT_BYTES' default
+    expect(warmFiles(64 * 1024 * 1024) * WARM_FILE_BYTES).toBeGreaterThanOrEqual(1.25 * 64 * 1024 * 1024);
+    expect((warmFiles(64 * 1024 * 1024) - 1) * WARM_FILE_BYTES).toBeLessThan(1.25 * 64 * 1024 * 1024);
+    expect(warmFiles(0)).toBe(0);
+  });
+});
