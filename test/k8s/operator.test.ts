@@ -32,6 +32,8 @@ const CHILDREN: [kind: string, name: string][] = [
   ['persistentvolumeclaim', `${NAME}-redis`],
   ['poddisruptionbudget', NAME],
   ['ingress', NAME],
+  ['networkpolicy', NAME],
+  ['networkpolicy', `${NAME}-redis`],
 ];
 
 describe.skipIf(!HAVE_CP)('operator against a real apiserver', () => {
@@ -128,6 +130,23 @@ describe.skipIf(!HAVE_CP)('operator against a real apiserver', () => {
       `involvedObject.name=${NAME},involvedObject.kind=CdnCluster`,
     ]);
     expect((events?.items ?? []).length).toBeGreaterThan(0);
+  });
+
+  it('spec.networkPolicy.enabled: false prunes the NetworkPolicies, true brings them back', async () => {
+    const setEnabled = (on: boolean): void => {
+      kubectl(['-n', NS, 'patch', 'cdncluster', NAME, '--type=merge', '-p', JSON.stringify({ spec: { networkPolicy: { enabled: on } } })]);
+    };
+    const policies = (): string[] =>
+      ((getJson(['-n', NS, 'networkpolicy', '-l', `kubecdn.io/cluster=${NAME}`])?.items ?? []) as Obj[])
+        .map((p) => String(p.metadata.name))
+        .sort();
+    expect(policies()).toEqual([NAME, `${NAME}-redis`]);
+    const node = getJson(['-n', NS, 'networkpolicy', NAME]);
+    expect(node?.spec?.podSelector?.matchLabels).toEqual({ 'kubecdn.io/cluster': NAME, 'app.kubernetes.io/component': 'node' });
+    setEnabled(false);
+    await waitFor('NetworkPolicies pruned', () => policies().length === 0);
+    setEnabled(true);
+    await waitFor('NetworkPolicies back', () => policies().length === 2);
   });
 
   it('kubectl scale goes through /scale and the StatefulSet follows (up)', async () => {

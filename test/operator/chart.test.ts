@@ -50,11 +50,30 @@ describe.skipIf(HELM === undefined)('helm chart (rendered by helm)', () => {
   test('watching one namespace binds the operator role there only', () => {
     const docs = render('operator.watchNamespace=cdn');
     const bindings = docs.filter((d) => String((d.metadata as { name: string }).name).endsWith('-operator'));
-    expect(bindings.map((d) => d.kind).sort()).toEqual(['ClusterRole', 'Deployment', 'RoleBinding']);
+    expect(bindings.map((d) => d.kind).sort()).toEqual(['ClusterRole', 'Deployment', 'NetworkPolicy', 'RoleBinding']);
   });
 
   test('values.schema.json refuses a wrong value', () => {
     expect(() => render('operator.replicas=lots')).toThrow(/replicas/);
+  });
+
+  test('a NetworkPolicy for the operator pod: its own pods, 8081 in, API server and DNS out; switchable', () => {
+    type Np = { spec: { podSelector: { matchLabels: Record<string, string> }; ingress: { ports: { port: number }[] }[]; egress: { ports: { protocol: string; port: number }[]; to?: unknown[] }[] } };
+    const docs = render();
+    const nps = docs.filter((d) => d.kind === 'NetworkPolicy') as unknown as Np[];
+    expect(nps).toHaveLength(1);
+    const np = nps[0]!;
+    validateK8s(np);
+    const dep = docs.find((d) => d.kind === 'Deployment') as { spec: { template: { metadata: { labels: Record<string, string> } } } };
+    expect(dep.spec.template.metadata.labels).toMatchObject(np.spec.podSelector.matchLabels);
+    expect(np.spec.ingress.flatMap((r) => r.ports.map((p) => p.port))).toEqual([8081]);
+    expect(np.spec.egress.map((r) => r.ports.map((p) => `${p.protocol}/${p.port}`))).toEqual([['TCP/443', 'TCP/6443'], ['UDP/53', 'TCP/53']]);
+    const narrowed = render('operator.networkPolicy.apiServer.cidrs[0]=10.0.0.1/32', 'operator.networkPolicy.dns=false');
+    const np2 = narrowed.find((d) => d.kind === 'NetworkPolicy') as unknown as Np;
+    validateK8s(np2);
+    expect(np2.spec.egress).toEqual([{ ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }], to: [{ ipBlock: { cidr: '10.0.0.1/32' } }] }]);
+    expect(render('operator.networkPolicy.enabled=false').filter((d) => d.kind === 'NetworkPolicy')).toHaveLength(0);
+    expect(() => render('operator.networkPolicy.apiServer.cidrs[0]=apiserver')).toThrow(/cidrs/);
   });
 
   test('a PodDisruptionBudget for the operator only when it runs more than one replica', () => {

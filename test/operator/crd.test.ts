@@ -75,6 +75,7 @@ describe('CdnCluster CRD', () => {
         priorityClassName: 'p',
       },
       metrics: { serviceMonitor: { labels: {} } },
+      networkPolicy: { ingressFrom: [], metricsFrom: [] },
       writeTokenSecretRef: { name: 'n' },
       podLabels: {},
       podAnnotations: {},

@@ -123,6 +123,15 @@ export const SPECS: Record<string, CdnClusterSpecInput> = {
     // loses to podAnnotations.
     podLabels: { 'example.com/team': 'web', 'app.kubernetes.io/component': 'mine' },
     podAnnotations: { 'example.com/team': 'storage', 'kubecdn.io/config-hash': 'mine' },
+    networkPolicy: {
+      ingressFrom: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+        },
+      ],
+      metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+    },
     extraEnv: [
       { name: 'SCRUB_BYTES_PER_SEC', value: '1048576' },
       { name: 'HTTPS_PROXY', valueFrom: { secretKeyRef: { name: 'proxy', key: 'url' } } },
@@ -148,6 +157,7 @@ export const SPECS: Record<string, CdnClusterSpecInput> = {
     redis: { external: { url: 'redis://redis.shared.svc:6379/3' } },
     scheduling: { antiAffinity: 'none' },
     metrics: { scrapeAnnotations: false },
+    networkPolicy: { enabled: false },
   },
   // OpenShift's restricted-v2 SCC assigns user and groups itself: none set, still Pod Security "restricted".
   openshift: {

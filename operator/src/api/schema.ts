@@ -258,6 +258,21 @@ export const metricsSchema = z.object({
     ),
 });
 
+const peers = (description: string) =>
+  z.array(freeForm('networking.k8s.io/v1 NetworkPolicyPeer')).max(32).optional().describe(description);
+
+export const networkPolicySchema = z.object({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe('NetworkPolicies for the node and managed Redis pods (enforced only by a CNI that implements them)'),
+  ingressFrom: peers(
+    'Peers allowed to the node port besides this namespace (the ingress controller); absent: every namespace when ' +
+      'ingress.enabled, none otherwise',
+  ),
+  metricsFrom: peers('Peers allowed to scrape the nodes from outside this namespace (Prometheus)'),
+});
+
 export const cdnClusterSpecSchema = withRules(
   z.object({
     replicas: z.number().int().min(1).max(64).default(3).describe('Number of file nodes'),
@@ -270,6 +285,7 @@ export const cdnClusterSpecSchema = withRules(
     lockMode: z.enum(['redis', 'ricart-agrawala']).default('redis'),
     redis: redisSchema.default({}),
     ingress: ingressSchema.default({ enabled: false }),
+    networkPolicy: networkPolicySchema.default({ enabled: true }),
     resources: resources
       .default({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } })
       .describe('Node container resources'),

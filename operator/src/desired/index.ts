@@ -2,6 +2,7 @@
 // decisions in plan. Pure: no I/O, no clock; randomness only through the token source. Golden-tested.
 import type { CdnCluster } from '../api/types.js';
 import { configMap, ingress, podDisruptionBudget, serviceMonitor } from './extras.js';
+import { networkPolicies } from './networkPolicies.js';
 import { redisObjects } from './redis.js';
 import { generatedSecrets, type TokenSource } from './secrets.js';
 import { clientService, headlessService } from './services.js';
@@ -18,6 +19,7 @@ export function desiredObjects(cluster: CdnCluster, config: DesiredConfig, plan:
     podDisruptionBudget(cluster),
     ingress(cluster),
     serviceMonitor(cluster, plan),
+    ...networkPolicies(cluster),
   ];
   return {
     createOnly: generatedSecrets(cluster, token),

@@ -26,6 +26,8 @@ export interface Names {
   pdb: string;
   ingress: string;
   serviceMonitor: string;
+  nodeNetworkPolicy: string;
+  redisNetworkPolicy: string;
   redis: string;
   redisPasswordSecret: string;
 }
@@ -42,6 +44,8 @@ export function namesOf(cluster: CdnCluster): Names {
     pdb: n,
     ingress: n,
     serviceMonitor: n,
+    nodeNetworkPolicy: n,
+    redisNetworkPolicy: `${n}-redis`,
     redis: `${n}-redis`,
     redisPasswordSecret: cluster.spec.redis.managed?.passwordSecretRef?.name ?? `${n}-redis-password`,
   };

@@ -15,7 +15,8 @@ export function redisObjects(cluster: CdnCluster): AppliedObject[] {
   return objects;
 }
 
-function managedRedis(cluster: CdnCluster) {
+/** The managed Redis settings with their defaults, or undefined for an external Redis. */
+export function managedRedis(cluster: CdnCluster): CdnCluster['spec']['redis']['managed'] {
   const r = cluster.spec.redis;
   if (r.external !== undefined) return undefined;
   return r.managed ?? redisManagedSchema.parse({}); // the schema's defaults, written once there

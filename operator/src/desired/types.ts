@@ -6,6 +6,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 
@@ -37,6 +38,7 @@ export type AppliedObject =
   | IPersistentVolumeClaim
   | IPodDisruptionBudget
   | IIngress
+  | INetworkPolicy
   | IServiceMonitor;
 
 export interface Desired {
@@ -47,4 +49,4 @@ export interface Desired {
 }
 
 export type { IConfigMap, IDeployment, IIngress, IPersistentVolumeClaim, IPodDisruptionBudget, ISecret, IService };
-export type { IServiceMonitor, IStatefulSet };
+export type { INetworkPolicy, IServiceMonitor, IStatefulSet };

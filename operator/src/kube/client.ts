@@ -41,6 +41,7 @@ const OWNED_KINDS: readonly [string, string][] = [
   ['apps/v1', 'Deployment'],
   ['policy/v1', 'PodDisruptionBudget'],
   ['networking.k8s.io/v1', 'Ingress'],
+  ['networking.k8s.io/v1', 'NetworkPolicy'],
 ];
 const SERVICE_MONITOR: [string, string] = ['monitoring.coreos.com/v1', 'ServiceMonitor'];
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
