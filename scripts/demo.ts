@@ -64,59 +64,103 @@ async function startOwnNode(id: string, port: number, launch: (port: number) => 
   }
 }
 
+/** One demo run: its directory, its secrets, and the processes it started (stopped in reverse order). */
+interface Run {
+  readonly dir: string;
+  readonly token: string;
+  readonly secret: string;
+  readonly children: ChildProcess[];
+}
+
+/** The running cluster: its Redis and its three nodes' URLs. */
+interface Cluster {
+  readonly redisPort: number;
+  readonly redisUrl: string;
+  readonly urls: [string, string, string];
+}
+
+/** What the demo's write and read came back with. */
+interface Shown {
+  readonly version: number;
+  readonly sha256: string;
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+}
+
 async function main(): Promise<void> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-demo-'));
+  const run: Run = {
+    dir: await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-demo-')),
+    token: randomBytes(12).toString('hex'),
+    secret: randomBytes(12).toString('hex'),
+    children: [],
+  };
   const redisPort = await freePort(0);
   const port = await freePort(Number(process.env.PORT ?? 8080));
-  const token = randomBytes(12).toString('hex');
-  const children: ChildProcess[] = [];
-  const stop = async (): Promise<void> => {
-    for (const c of children.reverse()) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    await fs.rm(dir, { recursive: true, force: true });
-  };
-  process.on('SIGINT', () => void stop().then(() => process.exit(0)));
-  process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
+  process.on('SIGINT', () => void stop(run).then(() => process.exit(0)));
+  process.on('SIGTERM', () => void stop(run).then(() => process.exit(0)));
+  const cluster = await startCluster(run, redisPort, port);
+  const shown = await publishAndRead(cluster.urls, run.token);
+  console.log(guide(run, cluster, shown));
+  if (check) {
+    await stop(run);
+    if (shown.text !== 'Hello from kubecdn!\n') process.exit(1);
+    return;
+  }
+  await new Promise(() => undefined);
+}
 
-  children.push(
+async function stop(run: Run): Promise<void> {
+  for (const c of run.children.reverse()) c.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  await fs.rm(run.dir, { recursive: true, force: true });
+}
+
+/** Redis, then three file nodes (the first on `port` when it is free), ready and seeing each other. */
+async function startCluster(run: Run, redisPort: number, port: number): Promise<Cluster> {
+  run.children.push(
     start(
       'redis-server',
-      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', run.dir],
       process.env,
-      path.join(dir, 'redis.log'),
+      path.join(run.dir, 'redis.log'),
     ),
   );
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
-  const secret = randomBytes(12).toString('hex');
   const ports = [port, await freePort(0), await freePort(0)];
-  const startNode = (i: number, nodePort: number): ChildProcess =>
-    start(
-      process.execPath,
-      [path.join(ROOT, 'dist/node/src/main.js')],
-      {
-        ...process.env,
-        NODE_ID: `demo-${i + 1}`,
-        HOST: '127.0.0.1',
-        PORT: String(nodePort),
-        REDIS_URL: redisUrl,
-        DATA_DIR: path.join(dir, `data-${i + 1}`),
-        WRITE_TOKEN: token,
-        CLUSTER_SECRET: secret,
-        REPLICATION_FACTOR: '2',
-      },
-      path.join(dir, `node-${i + 1}.log`),
-    );
   const urls: string[] = [];
   for (const [i, p] of ports.entries()) {
-    urls.push(await startOwnNode(`demo-${i + 1}`, p, (nodePort) => startNode(i, nodePort), children));
+    urls.push(await startOwnNode(`demo-${i + 1}`, p, (nodePort) => startNode(run, redisUrl, i, nodePort), run.children));
   }
   for (const u of urls) await waitUntil(`the file node at ${u}`, async () => (await fetch(`${u}/readyz`)).ok);
   await waitUntil(
     'the cluster',
     async () => ((await (await fetch(`${urls[0]}/cluster`)).json()) as { members: unknown[] }).members.length === 3,
   );
-  const [url, , url3] = urls as [string, string, string];
+  return { redisPort, redisUrl, urls: urls as [string, string, string] };
+}
 
+function startNode(run: Run, redisUrl: string, i: number, port: number): ChildProcess {
+  return start(
+    process.execPath,
+    [path.join(ROOT, 'dist/node/src/main.js')],
+    {
+      ...process.env,
+      NODE_ID: `demo-${i + 1}`,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      REDIS_URL: redisUrl,
+      DATA_DIR: path.join(run.dir, `data-${i + 1}`),
+      WRITE_TOKEN: run.token,
+      CLUSTER_SECRET: run.secret,
+      REPLICATION_FACTOR: '2',
+    },
+    path.join(run.dir, `node-${i + 1}.log`),
+  );
+}
+
+/** Publishes hello/world.txt on the first node and reads it from the third. */
+async function publishAndRead([url, , url3]: Cluster['urls'], token: string): Promise<Shown> {
   const put = await fetch(`${url}/files/hello/world.txt`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain; charset=utf-8' },
@@ -124,18 +168,22 @@ async function main(): Promise<void> {
   });
   const record = (await put.json()) as { version: number; sha256: string };
   const got = await fetch(`${url3}/files/hello/world.txt`);
-  const text = await got.text();
+  return { version: record.version, sha256: record.sha256, status: got.status, headers: got.headers, text: await got.text() };
+}
 
-  console.log(`
+function guide(run: Run, { redisPort, redisUrl, urls }: Cluster, shown: Shown): string {
+  const { token, dir } = run;
+  const [url, url2, url3] = urls;
+  return `
 kubecdn is running: a three-node cluster with its Redis (${redisUrl}).
   nodes: ${urls.join('  ')}
 
-Published hello/world.txt on ${url} as version ${record.version} (sha256 ${record.sha256.slice(0, 16)}..., 2 copies).
-GET ${url3}/files/hello/world.txt -> ${got.status}, X-Cache ${got.headers.get('x-cache')}, X-Content-Version ${got.headers.get('x-content-version')}
-  ${text.trim()}
+Published hello/world.txt on ${url} as version ${shown.version} (sha256 ${shown.sha256.slice(0, 16)}..., 2 copies).
+GET ${url3}/files/hello/world.txt -> ${shown.status}, X-Cache ${shown.headers.get('x-cache')}, X-Content-Version ${shown.headers.get('x-content-version')}
+  ${shown.text.trim()}
 
 Try it (the write token for this run is ${token}):
-  curl -s ${urls[1]}/files/hello/world.txt                  # any node serves any file
+  curl -s ${url2}/files/hello/world.txt                  # any node serves any file
   curl -s -X PUT -H 'Authorization: Bearer ${token}' --data-binary @README.md ${url}/files/docs/README.md
   curl -s ${url3}/files/hello/world.txt/versions
   curl -s ${url}/cluster                                   # members and this node's cache
@@ -144,13 +192,7 @@ Try it (the write token for this run is ${token}):
   curl -s ${url}/metrics | grep ^kubecdn_
 
 Logs: ${dir}/node-*.log   Stop: Ctrl-C
-`);
-  if (check) {
-    await stop();
-    if (text !== 'Hello from kubecdn!\n') process.exit(1);
-    return;
-  }
-  await new Promise(() => undefined);
+`;
 }
 
 main().catch((err: unknown) => {

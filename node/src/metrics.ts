@@ -26,7 +26,8 @@ export function createMetrics(nodeId: string): Metrics {
   return metrics;
 }
 
-// Every metric, defined once. Its inferred return type is the Metrics type, which is why it is not written out.
+// Every metric, defined once and grouped by area (each group registers its metrics in the order listed, which is the
+// order of /metrics). Its inferred return type is the Metrics type, which is why it is not written out.
 function defineMetrics(nodeId: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ node: nodeId });
@@ -35,12 +36,24 @@ function defineMetrics(nodeId: string) {
   const r = [registry];
   const requests = new RequestMetrics();
   requests.register(registry);
-
-  const metrics = {
+  return {
     registry,
-    // HTTP
     /** kubecdn_http_requests_total and kubecdn_http_request_duration_seconds (requestMetrics.ts: per-request cheap) */
     requests,
+    ...httpMetrics(r),
+    ...storageMetrics(r),
+    ...peerMetrics(r),
+    ...clusterMetrics(r),
+    ...memoryCacheMetrics(r),
+    ...lockMetrics(r),
+    ...eventMetrics(r),
+    ...integrityMetrics(r),
+  };
+}
+
+/** Body bytes in and out; the request counters and durations are RequestMetrics (cheap per request). */
+function httpMetrics(r: Registry[]) {
+  return {
     bytesServed: new Counter({
       name: 'kubecdn_served_bytes_total',
       help: 'Body bytes sent to clients on file and blob reads',
@@ -51,7 +64,12 @@ function defineMetrics(nodeId: string) {
       help: 'Body bytes received in uploads',
       registers: r,
     }),
-    // Versions and dedupe
+  };
+}
+
+/** Versions, dedupe and the blobs on this node’s disk. */
+function storageMetrics(r: Registry[]) {
+  return {
     versionsWritten: new Counter({
       name: 'kubecdn_versions_written_total',
       help: 'Versions committed, by kind (write, revert, delete)',
@@ -89,8 +107,13 @@ function defineMetrics(nodeId: string) {
       help: 'Unreferenced blobs (uploads that never committed) removed by garbage collection',
       registers: r,
     }),
-    // Read path caches. "cache" is the node-local copy (hit) versus a peer fetch (miss, filled by the cluster);
-    // the hot cache is the in-memory layer above the disk.
+  };
+}
+
+/** Where reads found their bytes, and blobs moved between nodes. "cache" is the node-local copy (hit) versus a peer
+ *  fetch (miss, filled by the cluster); the hot cache (memoryCacheMetrics) is the in-memory layer above the disk. */
+function peerMetrics(r: Registry[]) {
+  return {
     cacheHits: new Counter({
       name: 'kubecdn_cache_hits_total',
       help: 'Reads served from a copy on this node',
@@ -127,6 +150,12 @@ function defineMetrics(nodeId: string) {
       labelNames: ['reason'] as const,
       registers: r,
     }),
+  };
+}
+
+/** Replication health, the evictable cache of non-home blobs, and the members this node sees. */
+function clusterMetrics(r: Registry[]) {
+  return {
     repairRunning: new Gauge({
       name: 'kubecdn_repair_passes_running',
       help: 'Re-replication passes (repair, hand-off) under way on this node',
@@ -157,6 +186,12 @@ function defineMetrics(nodeId: string) {
       help: 'Members that did not acknowledge a head invalidation before the deadline',
       registers: r,
     }),
+  };
+}
+
+/** The in-memory layers of the read path: blob bytes (hot cache) and heads (head cache). */
+function memoryCacheMetrics(r: Registry[]) {
+  return {
     hotCacheHits: new Counter({
       name: 'kubecdn_hot_cache_hits_total',
       help: 'Reads served from the in-memory hot cache',
@@ -177,7 +212,12 @@ function defineMetrics(nodeId: string) {
       help: 'Name-to-head resolutions that read Redis',
       registers: r,
     }),
-    // Write serialization
+  };
+}
+
+/** Write serialization: per-name locks in both modes, fencing, commit retries. */
+function lockMetrics(r: Registry[]) {
+  return {
     lockAcquisitions: new Counter({
       name: 'kubecdn_lock_acquisitions_total',
       help: 'Per-name write lock acquisitions, by mode',
@@ -226,7 +266,12 @@ function defineMetrics(nodeId: string) {
       help: 'Commits retried because another writer changed the file first',
       registers: r,
     }),
-    // Events
+  };
+}
+
+/** Change notifications and the /events subscribers. */
+function eventMetrics(r: Registry[]) {
+  return {
     eventsPublished: new Counter({
       name: 'kubecdn_events_published_total',
       help: 'Change notifications published, by event',
@@ -248,7 +293,12 @@ function defineMetrics(nodeId: string) {
       help: '/events subscribers disconnected because they did not keep up (they resume from their last id)',
       registers: r,
     }),
-    // Integrity
+  };
+}
+
+/** Integrity of the bytes on disk, and the health of the disk and of Redis. */
+function integrityMetrics(r: Registry[]) {
+  return {
     integrityFailures: new Counter({
       name: 'kubecdn_integrity_failures_total',
       help: 'Local blobs found corrupt (wrong size or digest), by where it was found (read, scrub, peer, upload)',
@@ -281,5 +331,4 @@ function defineMetrics(nodeId: string) {
       registers: r,
     }),
   };
-  return metrics;
 }

@@ -6,11 +6,29 @@ import { CLUSTER_LABEL } from '../../operator/src/desired/names.js';
 import type { AppliedObject, ISecret } from '../../operator/src/desired/types.js';
 import { KubeError, type KubeApi, type ObjectKey, type ObjectRef } from '../../operator/src/kube/types.js';
 import type { EventInput } from '../../operator/src/reconcile/events.js';
-import type { ObservedState } from '../../operator/src/reconcile/observed.js';
+import type { ObservedState, ObservedStatefulSet } from '../../operator/src/reconcile/observed.js';
 
 type Stored = (AppliedObject | ISecret) & {
   metadata: { name: string; namespace: string; labels?: Record<string, string> };
 };
+
+type StoredStatefulSet = AppliedObject & { kind: 'StatefulSet' };
+
+/** The applied StatefulSet as rolled out: every replica ready and updated unless the test says otherwise. */
+function statefulSetStatus(sts: StoredStatefulSet, o: { ready?: number; updated?: number }): ObservedStatefulSet {
+  const n = sts.spec?.replicas ?? 0;
+  const claim = sts.spec?.volumeClaimTemplates?.[0]?.spec;
+  return {
+    specReplicas: n,
+    replicas: n,
+    readyReplicas: o.ready ?? n,
+    updatedReplicas: o.updated ?? n,
+    generation: 1,
+    observedGeneration: 1,
+    claimSize: String(claim?.resources?.requests?.storage),
+    claimStorageClassName: claim?.storageClassName,
+  };
+}
 
 export class FakeKube implements KubeApi {
   readonly objects = new Map<string, Stored>();
@@ -39,23 +57,10 @@ export class FakeKube implements KubeApi {
 
   observe(cluster: CdnCluster): Promise<ObservedState> {
     const sts = this.objects.get(FakeKube.keyOf('StatefulSet', cluster.metadata.namespace, cluster.metadata.name)) as
-      (AppliedObject & { kind: 'StatefulSet' }) | undefined;
-    const n = sts?.spec?.replicas ?? 0;
-    const claim = sts?.spec?.volumeClaimTemplates?.[0]?.spec;
+      | StoredStatefulSet
+      | undefined;
     return Promise.resolve({
-      statefulSet:
-        sts === undefined
-          ? undefined
-          : {
-              specReplicas: n,
-              replicas: n,
-              readyReplicas: this.observed.ready ?? n,
-              updatedReplicas: this.observed.updated ?? n,
-              generation: 1,
-              observedGeneration: 1,
-              claimSize: String(claim?.resources?.requests?.storage),
-              claimStorageClassName: claim?.storageClassName,
-            },
+      statefulSet: sts === undefined ? undefined : statefulSetStatus(sts, this.observed),
       terminatingPods: 0,
       pvcs: [],
       expansion: 'allowed',

@@ -40,163 +40,207 @@ interface Target {
   readonly headers: Record<string, string>;
 }
 
+/** A head-cache entry whose record is a live version: what a hot hit answers from. */
+type LiveEntry = HeadEntry & { readonly record: VersionRecord & { sha256: string } };
+
+/** Everything the read path keeps between requests, built once: its functions take it as their first argument
+ *  instead of closing over it, so a request allocates no closures and the hot hit stays one synchronous call chain. */
+interface ReadState {
+  readonly deps: ReadPathDeps;
+  /** digests known to be committed, with their size: immutable facts, so caching them is always safe */
+  readonly knownBlobs: LRUCache<string, number>;
+  /** raw URL path -> validated name: decoding, NFC and the name rules cost ~7% of a hot read (profiled) */
+  readonly validNames: LRUCache<string, string>;
+}
+
 export type ReadPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** Returns a handler that takes GET/HEAD of /files/{name} and /blobs/sha256/{hex}, and declines the rest. */
 export function createReadPath(deps: ReadPathDeps): ReadPath {
-  // Digests known to be committed, with their size: immutable facts, so caching them is always safe.
-  const knownBlobs = new LRUCache<string, number>({ max: 100_000 });
-  // Raw URL path -> validated name: decoding, NFC and the name rules cost ~7% of a hot read (profiled).
-  const validNames = new LRUCache<string, string>({ max: 10_000 });
+  const s: ReadState = {
+    deps,
+    knownBlobs: new LRUCache<string, number>({ max: 100_000 }),
+    validNames: new LRUCache<string, string>({ max: 10_000 }),
+  };
+  return (req, res) => route(s, req, res);
+}
 
-  async function fileTarget(rawName: string, query: string | undefined): Promise<Target> {
-    let name = validNames.get(rawName);
-    if (name === undefined) {
-      name = nameFromPath(rawName); // throws invalid_name: never cached
-      validNames.set(rawName, name);
-    }
-    const versionParam = query === undefined ? null : new URLSearchParams(query).get('version');
-    if (versionParam !== null) return versionTarget(name, versionParam);
-    let entry = deps.heads.get(name);
-    if (entry) deps.metrics.headCacheHits.inc();
-    else {
-      deps.metrics.headCacheMisses.inc();
-      const mark = deps.heads.mark();
-      entry = { record: await deps.store.head(name) };
-      deps.heads.set(name, entry, mark);
-    }
-    const record = entry.record;
-    if (record === undefined) throw apiError('file_not_found');
-    if (!isLive(record)) throw apiError('file_deleted');
-    entry.headers ??= fileHeaders(record, deps.cacheControlLatest);
-    return { sha256: record.sha256, size: record.size, headers: entry.headers };
-  }
-
-  async function versionTarget(name: string, param: string): Promise<Target> {
-    const n = parseVersion(param);
-    const record = await deps.store.version(name, n);
-    if (record === undefined) throw apiError('version_not_found', `The file has no version ${n}.`);
-    if (!isLive(record)) throw apiError('file_deleted', `Version ${n} is a delete marker.`);
-    return { sha256: record.sha256, size: record.size, headers: fileHeaders(record, IMMUTABLE) };
-  }
-
-  async function blobTarget(digest: string): Promise<Target> {
-    if (!DIGEST_RE.test(digest)) throw apiError('invalid_digest');
-    let size = knownBlobs.get(digest);
-    if (size === undefined) {
-      // the committed size, never the size of whatever file is on disk (which is checked against it)
-      size = await deps.store.contentSize(digest);
-      if (size === undefined) throw apiError('blob_not_found');
-      knownBlobs.set(digest, size);
-    }
-    return {
-      sha256: digest,
-      size,
-      headers: {
-        ETag: etagOf(digest),
-        'Content-Type': DEFAULT_TYPE,
-        'Content-Length': String(size),
-        'Accept-Ranges': 'bytes',
-        'Cache-Control': IMMUTABLE,
-        'X-Cache': 'HIT',
-      },
-    };
-  }
-
-  /** A whole file with its head and bytes in memory, answered and recorded synchronously; false: take the long way. */
-  function hotHit(req: IncomingMessage, res: ServerResponse, rawName: string): boolean {
-    if (req.headers.range !== undefined) return false;
-    const name = validNames.get(rawName);
-    const entry = name === undefined ? undefined : deps.heads.get(name);
-    const record = entry?.record;
-    if (entry === undefined || !isLive(record)) return false;
-    const buf = deps.hot.get(record.sha256);
-    if (buf === undefined) return false;
-    const start = performance.now();
-    const id = deps.observer.id(req);
-    deps.metrics.headCacheHits.inc();
-    entry.headers ??= fileHeaders(record, deps.cacheControlLatest);
-    const raw = (entry.raw ??= {
-      full: Object.entries(entry.headers).flat(),
-      validators: Object.entries(pick(entry.headers, VALIDATORS)).flat(),
-    });
-    let status = 200;
-    if (isNotModified(req.headers, entry.headers.ETag ?? '', entry.headers['Last-Modified'])) {
-      status = 304;
-      res.writeHead(304, [...raw.validators, 'X-Request-Id', id]);
-      res.end();
-    } else {
-      res.writeHead(200, [...raw.full, 'X-Request-Id', id]);
-      if (req.method === 'HEAD') res.end();
-      else {
-        deps.metrics.bytesServed.inc(buf.length);
-        deps.metrics.cacheHits.inc();
-        deps.metrics.hotCacheHits.inc();
-        res.end(buf);
-      }
-    }
-    deps.observer.record(req, { route: 'file', status, start, id });
+function route(s: ReadState, req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const r = classify(path);
+  if (r.route === 'file') {
+    if (q === -1 && hotHit(s, req, res, r.rawName)) return true;
+    s.deps.observer.watch(req, res);
+    res.metricsRoute = 'file';
+    void handle(s, req, res, fileTarget(s, r.rawName, q === -1 ? undefined : url.slice(q + 1)));
     return true;
   }
-
-  async function handle(req: IncomingMessage, res: ServerResponse, target: Promise<Target>): Promise<void> {
-    try {
-      await send(req, res, await target);
-    } catch (err) {
-      sendError(res, isNotFound(err) ? apiError('blob_unavailable') : withDependencyState(err, deps.redisReady()));
-    }
+  if (r.route === 'blob') {
+    s.deps.observer.watch(req, res);
+    res.metricsRoute = 'blob';
+    void handle(s, req, res, blobTarget(s, r.digest));
+    return true;
   }
+  return false;
+}
 
-  async function send(req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {
-    const { headers } = t;
-    const etag = headers.ETag ?? '';
-    const lastModified = headers['Last-Modified'];
-    if (isNotModified(req.headers, etag, lastModified)) {
-      res.writeHead(304, pick(headers, VALIDATORS));
-      res.end();
-      return;
-    }
-    const ifRange = req.headers['if-range'] as string | undefined; // a single-valued header in Node
-    const rangeHeader = req.headers.range;
-    const range = rangeStillValid(ifRange, etag, lastModified) ? parseRange(rangeHeader, t.size) : { kind: 'full' as const };
-    if (range.kind === 'unsatisfiable') {
-      sendError(res, apiError('invalid_range'), { 'Content-Range': `bytes */${t.size}` });
-      return;
-    }
-    const [status, start, end] = range.kind === 'partial' ? [206, range.start, range.end] : [200, 0, t.size - 1];
-    const out =
-      status === 206
-        ? { ...headers, 'Content-Length': String(end - start + 1), 'Content-Range': `bytes ${start}-${end}/${t.size}` }
-        : headers;
-    if (req.method === 'HEAD' || t.size === 0) {
-      res.writeHead(status, out);
-      res.end();
-      return;
-    }
-    deps.metrics.bytesServed.inc(end - start + 1);
-    await sendBody(deps.source, res, t, { start, end, status, headers: out });
+/** A whole file with its head and bytes in memory, answered and recorded synchronously; false: take the long way. */
+function hotHit(s: ReadState, req: IncomingMessage, res: ServerResponse, rawName: string): boolean {
+  if (req.headers.range !== undefined) return false;
+  const entry = liveHead(s, rawName);
+  if (entry === undefined) return false;
+  const buf = s.deps.hot.get(entry.record.sha256);
+  if (buf === undefined) return false;
+  answerHot(s, req, res, entry, buf);
+  return true;
+}
+
+/** The cached head of a name already validated once, when it is a live version; no Redis, no validation. */
+function liveHead(s: ReadState, rawName: string): LiveEntry | undefined {
+  const name = s.validNames.get(rawName);
+  const entry = name === undefined ? undefined : s.deps.heads.get(name);
+  return isLiveEntry(entry) ? entry : undefined;
+}
+
+const isLiveEntry = (entry: HeadEntry | undefined): entry is LiveEntry => entry !== undefined && isLive(entry.record);
+
+function answerHot(s: ReadState, req: IncomingMessage, res: ServerResponse, entry: LiveEntry, buf: Buffer): void {
+  const start = performance.now();
+  const id = s.deps.observer.id(req);
+  s.deps.metrics.headCacheHits.inc();
+  const headers = (entry.headers ??= fileHeaders(entry.record, s.deps.cacheControlLatest));
+  const raw = (entry.raw ??= rawHeaders(headers));
+  const notModified = isNotModified(req.headers, headers.ETag ?? '', headers['Last-Modified']);
+  if (notModified) {
+    res.writeHead(304, [...raw.validators, 'X-Request-Id', id]);
+    res.end();
+  } else {
+    res.writeHead(200, [...raw.full, 'X-Request-Id', id]);
+    writeHotBody(s.deps.metrics, req, res, buf);
   }
+  s.deps.observer.record(req, { route: 'file', status: notModified ? 304 : 200, start, id });
+}
 
-  return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    const route = classify(path);
-    if (route.route === 'file') {
-      if (q === -1 && hotHit(req, res, route.rawName)) return true;
-      deps.observer.watch(req, res);
-      res.metricsRoute = 'file';
-      void handle(req, res, fileTarget(route.rawName, q === -1 ? undefined : url.slice(q + 1)));
-      return true;
-    }
-    if (route.route === 'blob') {
-      deps.observer.watch(req, res);
-      res.metricsRoute = 'blob';
-      void handle(req, res, blobTarget(route.digest));
-      return true;
-    }
-    return false;
+/** The head's headers as the flat lists writeHead takes, built once per head and kept on its cache entry. */
+function rawHeaders(headers: Record<string, string>): NonNullable<HeadEntry['raw']> {
+  return { full: Object.entries(headers).flat(), validators: Object.entries(pick(headers, VALIDATORS)).flat() };
+}
+
+function writeHotBody(metrics: Metrics, req: IncomingMessage, res: ServerResponse, buf: Buffer): void {
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  metrics.bytesServed.inc(buf.length);
+  metrics.cacheHits.inc();
+  metrics.hotCacheHits.inc();
+  res.end(buf);
+}
+
+async function fileTarget(s: ReadState, rawName: string, query: string | undefined): Promise<Target> {
+  const name = validName(s, rawName);
+  const versionParam = query === undefined ? null : new URLSearchParams(query).get('version');
+  if (versionParam !== null) return versionTarget(s, name, versionParam);
+  let entry = s.deps.heads.get(name);
+  if (entry) s.deps.metrics.headCacheHits.inc();
+  else entry = await loadHead(s, name);
+  return latestTarget(entry, s.deps.cacheControlLatest);
+}
+
+function validName(s: ReadState, rawName: string): string {
+  let name = s.validNames.get(rawName);
+  if (name === undefined) {
+    name = nameFromPath(rawName); // throws invalid_name: never cached
+    s.validNames.set(rawName, name);
+  }
+  return name;
+}
+
+async function loadHead(s: ReadState, name: string): Promise<HeadEntry> {
+  s.deps.metrics.headCacheMisses.inc();
+  const mark = s.deps.heads.mark();
+  const entry = { record: await s.deps.store.head(name) };
+  s.deps.heads.set(name, entry, mark);
+  return entry;
+}
+
+function latestTarget(entry: HeadEntry, cacheControl: string): Target {
+  const record = entry.record;
+  if (record === undefined) throw apiError('file_not_found');
+  if (!isLive(record)) throw apiError('file_deleted');
+  entry.headers ??= fileHeaders(record, cacheControl);
+  return { sha256: record.sha256, size: record.size, headers: entry.headers };
+}
+
+async function versionTarget(s: ReadState, name: string, param: string): Promise<Target> {
+  const n = parseVersion(param);
+  const record = await s.deps.store.version(name, n);
+  if (record === undefined) throw apiError('version_not_found', `The file has no version ${n}.`);
+  if (!isLive(record)) throw apiError('file_deleted', `Version ${n} is a delete marker.`);
+  return { sha256: record.sha256, size: record.size, headers: fileHeaders(record, IMMUTABLE) };
+}
+
+async function blobTarget(s: ReadState, digest: string): Promise<Target> {
+  if (!DIGEST_RE.test(digest)) throw apiError('invalid_digest');
+  let size = s.knownBlobs.get(digest);
+  if (size === undefined) {
+    // the committed size, never the size of whatever file is on disk (which is checked against it)
+    size = await s.deps.store.contentSize(digest);
+    if (size === undefined) throw apiError('blob_not_found');
+    s.knownBlobs.set(digest, size);
+  }
+  return { sha256: digest, size, headers: blobHeaders(digest, size) };
+}
+
+async function handle(s: ReadState, req: IncomingMessage, res: ServerResponse, target: Promise<Target>): Promise<void> {
+  try {
+    await send(s, req, res, await target);
+  } catch (err) {
+    sendError(res, isNotFound(err) ? apiError('blob_unavailable') : withDependencyState(err, s.deps.redisReady()));
+  }
+}
+
+async function send(s: ReadState, req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {
+  const { headers } = t;
+  const etag = headers.ETag ?? '';
+  const lastModified = headers['Last-Modified'];
+  if (isNotModified(req.headers, etag, lastModified)) {
+    res.writeHead(304, pick(headers, VALIDATORS));
+    res.end();
+    return;
+  }
+  const ifRange = req.headers['if-range'] as string | undefined; // a single-valued header in Node
+  const rangeHeader = req.headers.range;
+  const range = rangeStillValid(ifRange, etag, lastModified) ? parseRange(rangeHeader, t.size) : { kind: 'full' as const };
+  if (range.kind === 'unsatisfiable') {
+    sendError(res, apiError('invalid_range'), { 'Content-Range': `bytes */${t.size}` });
+    return;
+  }
+  const [status, start, end] = range.kind === 'partial' ? [206, range.start, range.end] : [200, 0, t.size - 1];
+  const out =
+    status === 206
+      ? { ...headers, 'Content-Length': String(end - start + 1), 'Content-Range': `bytes ${start}-${end}/${t.size}` }
+      : headers;
+  if (req.method === 'HEAD' || t.size === 0) {
+    res.writeHead(status, out);
+    res.end();
+    return;
+  }
+  s.deps.metrics.bytesServed.inc(end - start + 1);
+  await sendBody(s.deps.source, res, t, { start, end, status, headers: out });
+}
+
+function blobHeaders(digest: string, size: number): Record<string, string> {
+  return {
+    ETag: etagOf(digest),
+    'Content-Type': DEFAULT_TYPE,
+    'Content-Length': String(size),
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': IMMUTABLE,
+    'X-Cache': 'HIT',
   };
 }
 
