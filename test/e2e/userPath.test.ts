@@ -7,6 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { CLUSTER_TARGET_LABEL } from '../../operator/src/desired/extras.js';
 import { sampleValue } from '../helpers/metrics.js';
 import { readSse } from '../helpers/sse.js';
 import {
@@ -298,7 +299,10 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
 
   it('Prometheus scrapes every node pod, and every query of the shipped dashboard returns data', async () => {
     const pods = nodePods();
-    writeFileSync(ENV.KUBECDN_PROMETHEUS_TARGETS!, JSON.stringify([{ targets: pods.map((p) => `${p.ip}:8080`), labels: { namespace: NAMESPACE } }]));
+    // The target labels a user's scrape gets: the ServiceMonitor's relabelling, or docs/metrics.md's job for
+    // Prometheus without the operator (namespace, and the pod's kubecdn.io/cluster as cdncluster).
+    const labels = { namespace: NAMESPACE, [CLUSTER_TARGET_LABEL]: 'cdn' };
+    writeFileSync(ENV.KUBECDN_PROMETHEUS_TARGETS!, JSON.stringify([{ targets: pods.map((p) => `${p.ip}:8080`), labels }]));
     const prom = async (query: string): Promise<Obj[]> => {
       const r = await http(`${ENV.KUBECDN_PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(query)}`);
       return (JSON.parse(r.body.toString()) as Obj).data.result as Obj[];
@@ -320,7 +324,12 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
     await waitFor('data for every dashboard query', async () => {
       empty.length = 0;
       for (const { title, expr } of exprs) {
-        const q = expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replaceAll('$node', '.*');
+        const q = expr
+          .replaceAll('$__rate_interval', '1m')
+          .replaceAll('$__range', '1h')
+          .replaceAll('$node', '.*')
+          .replaceAll('$namespace', NAMESPACE)
+          .replaceAll('$cdncluster', 'cdn');
         if ((await prom(q)).length === 0) empty.push(`${title}: ${expr}`);
       }
       return empty.length === 0;
