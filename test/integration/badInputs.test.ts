@@ -104,6 +104,17 @@ describe('bad inputs', () => {
     expect(good.headers.get('x-content-version')).toBe('1');
   });
 
+  it.each([
+    ['POST', '/files/good.txt', 'GET, HEAD, PUT, DELETE'],
+    ['DELETE', '/files/good.txt/versions', 'GET'],
+    ['GET', '/files/good.txt/revert', 'POST'],
+    ['GET', '/locks/a/refresh', 'POST'],
+  ])('%s %s -> 405 naming the allowed methods (Allow: %s)', async (method, where, allow) => {
+    const res = await fetch(`${node.url}${where}`, { method, headers: A });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+  });
+
   it('a chunked body over MAX_UPLOAD_BYTES is cut off with 413 and nothing stored', async () => {
     const { status, body } = await rawRequest(node.url, '/files/chunked.bin', (req) => {
       req.write(Buffer.alloc(600, 1));

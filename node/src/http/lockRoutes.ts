@@ -12,8 +12,8 @@ const JSON_MAX_BYTES = 16 * 1024;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 // Paths below the mount point, /locks (matched as Express matches a mount path: "/locks" and "/LOCKS/a" too; "/locks"
-// alone is the lock of an empty name, invalid_name). No Allow on the refresh route's 405, as the API has always answered.
-const LOCK_REFRESH: NamedRoute = { path: /^\/.*\/refresh$/, prefix: '/', suffix: '/refresh', label: 'locks', allow: undefined };
+// alone is the lock of an empty name, invalid_name). Every 405 names what is allowed (RFC 9110 15.5.6, docs/api.md).
+const LOCK_REFRESH: NamedRoute = { path: /^\/.*\/refresh$/, prefix: '/', suffix: '/refresh', label: 'locks', allow: 'POST' };
 const LOCK: NamedRoute = { path: /^\//, prefix: '/', suffix: '', label: 'locks', allow: 'GET, POST, DELETE' };
 
 export interface LockRouteDeps {
