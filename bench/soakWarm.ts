@@ -4,8 +4,8 @@
 // t=120 s and t=290 s, while the rest of the JavaScript heap grew < 2 MiB. So the run first writes distinct files of
 // WARM_FILE_BYTES, 1.25x the cache's bound in all, and reads each from every node, through the product like any
 // client. Their names sort after the soak's own (GET /read lists in name order and is bounded).
-import { createHash, randomBytes } from 'node:crypto';
-import { fileUrl } from '../test/helpers/http.js';
+import { randomBytes } from 'node:crypto';
+import { fileUrl, sha256 } from '../test/helpers/http.js';
 import { sampleValue } from '../test/helpers/metrics.js';
 
 /** Under the hot cache's per-object limit (HOT_CACHE_MAX_OBJECT_BYTES, 1 MiB + 64 KiB by default). */
@@ -40,7 +40,7 @@ export async function warmHotCaches(nodes: readonly WarmNode[], token: string, h
   const name = (i: number): string => `zz-warm/${String(i).padStart(5, '0')}`;
   await inParallel(files, async (i) => {
     const body = randomBytes(WARM_FILE_BYTES);
-    digests[i] = createHash('sha256').update(body).digest('hex');
+    digests[i] = sha256(body);
     const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' };
     await check(await fetch(fileUrl(nodes[0]!.url, name(i)), { method: 'PUT', body, headers }), 201, `PUT ${name(i)}`);
   });
@@ -48,10 +48,10 @@ export async function warmHotCaches(nodes: readonly WarmNode[], token: string, h
   await inParallel(files * nodes.length * 2, async (k) => {
     const i = Math.floor(k / (nodes.length * 2));
     const body = await check(await fetch(fileUrl(nodes[k % nodes.length]!.url, name(i))), 200, `GET ${name(i)}`);
-    if (createHash('sha256').update(body).digest('hex') !== digests[i]) throw new Error(`warm-up: GET ${name(i)} gave other bytes`);
+    if (sha256(body) !== digests[i]) throw new Error(`warm-up: GET ${name(i)} gave other bytes`);
   });
   const cached = await Promise.all(
-    nodes.map(async (n) => sampleValue(await (await fetch(`${n.url}/metrics`)).text(), 'kubecdn_hot_cache_bytes') ?? 0),
+    nodes.map(async (n) => sampleValue(await (await fetch(`${n.url}/metrics`)).text(), 'kubecdn_hot_cache_bytes')),
   );
   return { files, bytes: files * WARM_FILE_BYTES, cached };
 }

@@ -14,6 +14,7 @@ import { Subscriber } from '../../node/src/events/subscriber.js';
 import { createLogger } from '../../node/src/log.js';
 import { keys, NOTIFICATION_CHANNEL } from '../../node/src/metadata/keys.js';
 import { createMetrics, type Metrics } from '../../node/src/metrics.js';
+import { metric, sampleValue } from '../helpers/metrics.js';
 import { spawnNode, type ChildNode } from '../helpers/node.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 import { readSse } from '../helpers/sse.js';
@@ -77,12 +78,6 @@ function wchar(pid: number): number {
   return Number(/^wchar: (\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? NaN);
 }
 
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return Number(m?.[1] ?? NaN);
-}
-
 /**
  * What the node holds after a full garbage collection: V8 heap in use plus external memory (Buffers). A heap snapshot
  * (SIGUSR2, --heapsnapshot-signal) collects first; /metrics answers once it is written (same thread). RSS alone
@@ -94,8 +89,7 @@ async function retained(pid: number, url: string, dir: string): Promise<number> 
   process.kill(pid, 'SIGUSR2');
   await waitFor(() => readdirSync(dir).length > before, 60_000, 'the heap snapshot');
   const text = await (await fetch(`${url}/metrics`)).text();
-  const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return value('nodejs_heap_size_used_bytes') + value('nodejs_external_memory_bytes');
+  return sampleValue(text, 'nodejs_heap_size_used_bytes') + sampleValue(text, 'nodejs_external_memory_bytes');
 }
 
 /**
