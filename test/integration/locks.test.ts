@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../node/src/config.js';
 import { PROBE_ENTRIES, PROBE_VIOLATIONS } from '../../node/src/locks/probe.js';
-import { metric, startCluster, startMember, stopCluster, type ClusterNode } from '../helpers/cluster.js';
+import { metric, startCluster, startMember, stopCluster, waitForMembers, type ClusterNode } from '../helpers/cluster.js';
 import { json, put } from '../helpers/http.js';
 import { startNode } from '../helpers/node.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
@@ -91,9 +91,11 @@ describe.each(['redis', 'ricart-agrawala'])('LOCK_MODE=%s: a holder killed -9 wh
     const common = { LOCK_TTL_MS: '3000', LOCK_WAIT_MS: '15000', REPLICATION_FACTOR: '1', LOCK_MODE: mode };
     const [slow, other] = await startCluster(redis.url, 2, { ...common, LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '0' });
     try {
-      // make the holder linger inside its critical section, then kill it there
+      // make the holder linger inside its critical section, then kill it there. Restarted once the other node has
+      // dropped it, as on a slow restart: its first REQUEST can then reach the other node before its heartbeat does.
       await slow!.node!.stop('SIGKILL');
       slow!.node = undefined;
+      await waitForMembers([other!], 1);
       await startMember(redis.url, slow!, { ...common, LOCK_PROBE: '1', LOCK_PROBE_HOLD_MS: '60000' });
       const doomed = put(slow!.url, 'lk/killed.txt', 'never committed').catch(() => undefined);
       const client = redis.client();

@@ -117,7 +117,7 @@ export class PeerClient {
   }
 
   /** A Ricart-Agrawala REQUEST or REPLY (delivery is acknowledged with 204; the REPLY itself is a message). */
-  async raMessage(id: string, type: 'request' | 'reply', body: { name: string; ts: number; from: string }): Promise<void> {
+  async raMessage(id: string, type: 'request' | 'reply', body: { name: string; ts: number; from: string; re?: number }): Promise<void> {
     const res = await this.request(id, `/internal/ra/${type}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },

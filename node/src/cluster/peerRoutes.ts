@@ -15,7 +15,13 @@ import { AUTH_HEADER, verifyPeerRequest } from './peerAuth.js';
 import { EXPECTED_SIZE_HEADER, SECRET_HEADER } from './peerClient.js';
 
 const invalidateBody = z.object({ names: z.array(z.string()).max(1000) });
-const raBody = z.object({ name: z.string().min(1).max(4096), ts: z.number().int().min(0), from: z.string().min(1).max(63) });
+const raBody = z.object({
+  name: z.string().min(1).max(4096),
+  ts: z.number().int().min(0),
+  from: z.string().min(1).max(63),
+  /** REPLY: the timestamp of the request it answers */
+  re: z.number().int().min(0).optional(),
+});
 
 export interface PeerRouteDeps {
   readonly secret: string | undefined;
@@ -91,9 +97,9 @@ export function peerRouter(deps: PeerRouteDeps): Router {
     const ra = deps.ra;
     if (!body.success || (req.params.type !== 'request' && req.params.type !== 'reply')) return next(apiError('invalid_request'));
     if (!ra) return next(apiError('invalid_request', 'This node is not in LOCK_MODE=ricart-agrawala.'));
-    const { name, ts, from } = body.data;
+    const { name, ts, from, re } = body.data;
     if (req.params.type === 'request') ra.onRequest(name, ts, from);
-    else ra.onReply(name, ts, from);
+    else ra.onReply(name, ts, from, re);
     res.status(204).end();
   });
 

@@ -4,6 +4,8 @@
 // ((timestamp, id) order), in which case it defers the REPLY until it leaves. Entry after every REPLY:
 // 2(N-1) messages per entry. A member whose heartbeat expires is dropped from the set awaited, so a crashed node
 // cannot block the others forever. One request per name per node at a time (the in-process queue in front).
+// A REPLY that cannot be delivered is owed, not dropped (see `owed`).
+import { LRUCache } from 'lru-cache';
 import type { Membership } from '../cluster/membership.js';
 import type { PeerClient } from '../cluster/peerClient.js';
 import { apiError } from '../errors.js';
@@ -17,6 +19,8 @@ interface Request {
   /** another member asked for the same name while we waited */
   contended: boolean;
   readonly waiting: Set<string>;
+  /** awaited members our REQUEST did not reach (a restarting peer): sent again on the next heartbeat */
+  readonly unsent: Set<string>;
   readonly entered: () => void;
 }
 
@@ -40,13 +44,25 @@ export class RicartAgrawalaLock implements WriteLock {
   private clock = 0;
   private readonly requests = new Map<string, Request>();
   private readonly inside = new Set<string>();
-  private readonly deferred = new Map<string, Set<string>>();
+  /** REQUESTs answered on leaving: name → requester → its request's timestamp */
+  private readonly deferred = new Map<string, Map<string, number>>();
+  /**
+   * REPLYs not delivered yet, by `to\nname`. A restarted node's REQUEST can arrive before its first heartbeat reaches
+   * this node's member view (so it has no URL here), or a send can fail on the way; a lost REPLY would hold that
+   * requester until LOCK_WAIT_MS and then 423 its write. They are retried when the member appears and on every
+   * heartbeat, and forgotten after LOCK_WAIT_MS, when the requester has given up (a later one would not count: it
+   * carries the timestamp it answers). Bounded: one per requester and name.
+   */
+  private readonly owed: LRUCache<string, { to: string; name: string; re: number }>;
 
   constructor(private readonly deps: RicartAgrawalaDeps) {
+    this.owed = new LRUCache({ max: 10_000, ttl: deps.waitMs });
     // A member that left can neither reply nor be waited for.
     deps.membership.on('-member', (id: string) => {
       for (const [name, req] of this.requests) this.gotReply(name, id, req);
     });
+    deps.membership.on('+member', () => this.retry());
+    deps.membership.on('beat', () => this.retry());
   }
 
   async acquire(name: string, _opts?: AcquireOptions): Promise<Held> {
@@ -59,7 +75,7 @@ export class RicartAgrawalaLock implements WriteLock {
     let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        const req: Request = { ts, waiting: new Set(others), entered: resolve, contended: false };
+        const req: Request = { ts, waiting: new Set(others), unsent: new Set(), entered: resolve, contended: false };
         this.requests.set(name, req);
         if (req.waiting.size === 0) return resolve();
         timer = setTimeout(() => reject(apiError('locked', `Timed out waiting for the other members' replies for "${name}".`)), this.deps.waitMs);
@@ -86,7 +102,7 @@ export class RicartAgrawalaLock implements WriteLock {
     };
   }
 
-  /** REQUEST from a peer (peer route). */
+  /** REQUEST from a peer (peer route): `ts` is its request's timestamp, echoed in the REPLY. */
   onRequest(name: string, ts: number, from: string): void {
     this.deps.metrics.raMessages.inc({ direction: 'received', type: 'request' });
     this.clock = Math.max(this.clock, ts) + 1;
@@ -95,19 +111,22 @@ export class RicartAgrawalaLock implements WriteLock {
     const self = this.deps.membership.self.id;
     if (this.inside.has(name) || (mine !== undefined && precedes(mine.ts, self, ts, from))) {
       let d = this.deferred.get(name);
-      if (!d) this.deferred.set(name, (d = new Set()));
-      d.add(from);
+      if (!d) this.deferred.set(name, (d = new Map<string, number>()));
+      d.set(from, ts);
       return;
     }
-    void this.send(from, 'reply', name, this.clock);
+    this.reply(from, name, ts);
   }
 
-  /** REPLY from a peer (peer route). */
-  onReply(name: string, ts: number, from: string): void {
+  /**
+   * REPLY from a peer (peer route). `re` is the timestamp of the request it answers: a late REPLY to a request this
+   * node gave up on must not count for its next one. (`re` absent: a node from before it was sent; counted.)
+   */
+  onReply(name: string, ts: number, from: string, re: number | undefined): void {
     this.deps.metrics.raMessages.inc({ direction: 'received', type: 'reply' });
     this.clock = Math.max(this.clock, ts) + 1;
     const req = this.requests.get(name);
-    if (req) this.gotReply(name, from, req);
+    if (req && (re === undefined || re === req.ts)) this.gotReply(name, from, req);
   }
 
   private gotReply(_name: string, from: string, req: Request): void {
@@ -121,16 +140,46 @@ export class RicartAgrawalaLock implements WriteLock {
     this.requests.delete(name);
     const d = this.deferred.get(name);
     this.deferred.delete(name);
-    for (const id of d ?? []) void this.send(id, 'reply', name, ++this.clock);
+    for (const [id, re] of d ?? []) this.reply(id, name, re);
   }
 
-  private async send(to: string, type: 'request' | 'reply', name: string, ts: number): Promise<void> {
-    this.deps.metrics.raMessages.inc({ direction: 'sent', type });
-    try {
-      await this.deps.peers.raMessage(to, type, { name, ts, from: this.deps.membership.self.id });
-    } catch (err) {
-      // Unreachable: if it is down, its heartbeat expires and '-member' stops us waiting for it.
-      this.deps.log.warn({ to, type, name, err: (err as Error).message }, 'ricart-agrawala message not delivered');
+  private reply(to: string, name: string, re: number): void {
+    if (this.deps.membership.url(to) === undefined) {
+      this.owed.set(`${to}\n${name}`, { to, name, re });
+      return;
+    }
+    void this.send(to, 'reply', name, re);
+  }
+
+  /** Sends again what did not get through: owed REPLYs, and REQUESTs still awaited. */
+  private retry(): void {
+    for (const [name, req] of this.requests) {
+      for (const id of req.unsent) {
+        if (!req.waiting.has(id) || this.deps.membership.url(id) === undefined) continue;
+        req.unsent.delete(id);
+        void this.send(id, 'request', name, req.ts);
+      }
+    }
+    for (const [key, owed] of this.owed.entries()) {
+      if (this.deps.membership.url(owed.to) === undefined) continue;
+      this.owed.delete(key);
+      void this.send(owed.to, 'reply', owed.name, owed.re);
     }
   }
+
+  /** `re`: for a REPLY, the timestamp of the request it answers. */
+  private async send(to: string, type: 'request' | 'reply', name: string, re: number): Promise<void> {
+    this.deps.metrics.raMessages.inc({ direction: 'sent', type });
+    const ts = type === 'request' ? re : ++this.clock;
+    try {
+      await this.deps.peers.raMessage(to, type, { name, ts, from: this.deps.membership.self.id, ...(type === 'reply' ? { re } : {}) });
+    } catch (err) {
+      // Sent again on the next heartbeat. A member that is down: its heartbeat expires and '-member' stops us
+      // waiting for it.
+      this.deps.log.warn({ to, type, name, err: (err as Error).message }, 'ricart-agrawala message not delivered');
+      if (type === 'reply') this.owed.set(`${to}\n${name}`, { to, name, re });
+      else if (this.requests.get(name)?.ts === re) this.requests.get(name)?.unsent.add(to);
+    }
+  }
+
 }
