@@ -17,9 +17,14 @@ async function history(base: string, name: string): Promise<{ version: number; s
 
 async function writeRace(nodes: ClusterNode[], name: string, perNode: number): Promise<number[]> {
   const jobs = nodes.flatMap((n, i) =>
-    Array.from({ length: perNode }, (_, j) => put(n.url, name, `node ${i} writer ${j}`).then((r) => json<{ version: number }>(r))),
+    Array.from({ length: perNode }, async (_, j) => {
+      const res = await put(n.url, name, `node ${i} writer ${j}`);
+      const body = await json<{ version: number }>(res);
+      if (res.status !== 201) throw new Error(`writer ${j} on ${n.id}: ${res.status} ${JSON.stringify(body)}`);
+      return body.version;
+    }),
   );
-  return (await Promise.all(jobs)).map((r) => r.version);
+  return Promise.all(jobs);
 }
 
 describe.each(['redis', 'ricart-agrawala'])('LOCK_MODE=%s across three nodes', (mode) => {
