@@ -71,6 +71,12 @@ ensure_promtool() {
   command -v promtool >/dev/null 2>&1 || apt_install prometheus
 }
 
+# chromium (Debian's package): the browser test (test/integration/browser.test.ts) drives it with playwright-core,
+# which downloads no browser of its own. KUBECDN_CHROMIUM points the test at another binary.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 || apt_install chromium
+}
+
 build() {
   echo "==> building (tsc)"
   npx tsc -p tsconfig.json

@@ -9,6 +9,7 @@ need_node
 ensure_node_modules
 ensure_redis
 ensure_promtool
+ensure_chromium
 build
 
 K8S=1

@@ -11,6 +11,20 @@ const GiB = 1024 * MiB;
 /** One setting: the environment variable it is read from and its rule (units are in the names: _MS, _BYTES). */
 const env = <S extends z.ZodType>(name: string, rule: S): { readonly name: string; readonly rule: S } => ({ name, rule });
 
+/** An origin as a browser sends it: scheme://host[:port], lowercase, no path, no trailing slash. */
+const isOrigin = (o: string): boolean => URL.canParse(o) && new URL(o).origin === o;
+
+// CORS_ORIGINS: "*" alone, or a comma list of exact origins.
+const corsOrigins = z.string().transform((s, ctx): '*' | readonly string[] => {
+  const list = s.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  if (list.length === 1 && list[0] === '*') return '*';
+  const bad = list.filter((o) => !isOrigin(o));
+  if (list.length > 0 && bad.length === 0) return Object.freeze(list);
+  const message = `"*" alone, or a comma list of origins like https://app.example.com:8443 (not: ${bad.join(' ') || '(empty)'})`;
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+});
+
 // Whole numbers from strings.
 const int = (min: number, def: number) => z.coerce.number().int().min(min).max(Number.MAX_SAFE_INTEGER).default(def);
 
@@ -57,6 +71,8 @@ const settings = {
   hotCacheMaxBytes: env('HOT_CACHE_MAX_BYTES', int(0, 64 * MiB)),
   hotCacheMaxObjectBytes: env('HOT_CACHE_MAX_OBJECT_BYTES', int(0, 1 * MiB + 64 * 1024)),
   headCacheMaxEntries: env('HEAD_CACHE_MAX_ENTRIES', int(0, 100_000)),
+  /** browser pages on these origins may read (and, with the token, write): "*" or a list; unset: no CORS */
+  corsOrigins: env('CORS_ORIGINS', corsOrigins.optional()),
   cacheControlLatest: env('CACHE_CONTROL_LATEST', z.string().min(1).default('public, max-age=5')),
   jsonBodyMaxBytes: env('JSON_BODY_MAX_BYTES', int(1024, 8 * MiB)),
   readCompatMaxFiles: env('READ_COMPAT_MAX_FILES', int(1, 100)),

@@ -25,17 +25,17 @@ describe('disk fault mapping (pure)', () => {
   ])('%s is %s, 503, Retry-After 5, also under causes and a generic wrapper', (code, want) => {
     for (const err of [errno(code), new Error('wrapped', { cause: errno(code) }), new ApiError('unavailable', undefined, undefined, { cause: errno(code) })]) {
       const api = toApiError(err);
-      expect([api.code, api.status, retryAfterOf(api)]).toEqual([want, 503, 5]);
+      expect([api.code, api.status, retryAfterOf(api, Date.now())]).toEqual([want, 503, 5]);
     }
   });
 
-  it('other errors keep their answer; every other 503 says retry in 1 s', () => {
+  it('other errors keep their answer; other 503s say when to retry (docs/api.md), other statuses do not', () => {
     expect(diskFaultOf(errno('ENOENT'))).toBeUndefined();
     expect(toApiError(errno('EACCES')).code).toBe('internal');
     expect(toApiError(new ApiError('payload_too_large', undefined, undefined, { cause: errno('ENOSPC') })).code).toBe('payload_too_large');
-    expect(retryAfterOf(new ApiError('unavailable'))).toBe(1);
-    expect(retryAfterOf(new ApiError('write_conflict'))).toBe(1);
-    expect(retryAfterOf(new ApiError('internal'))).toBeUndefined();
+    expect(retryAfterOf(new ApiError('unavailable'), Date.now())).toBe(3);
+    expect(retryAfterOf(new ApiError('write_conflict'), Date.now())).toBe(1);
+    expect(retryAfterOf(new ApiError('internal'), Date.now())).toBeUndefined();
     const loop: { code: string; cause?: unknown } = { code: 'x' };
     loop.cause = loop;
     expect(diskFaultOf(loop)).toBeUndefined();

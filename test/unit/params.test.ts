@@ -15,6 +15,7 @@ import {
   putParams,
   revertTarget,
   versionsQuery,
+  wantsDownload,
   type Input,
 } from '../../node/src/http/params.js';
 
@@ -49,6 +50,16 @@ describe('parseVersion', () => {
     '%j is invalid_version',
     (raw) => expect(refusal(() => parseVersion(raw))).toEqual(['invalid_version', VERSION_MSG]),
   );
+});
+
+describe('?download= on a file read', () => {
+  it('is 1 once (attachment) or absent (inline); anything else is invalid_request', () => {
+    expect(wantsDownload([])).toBe(false);
+    expect(wantsDownload(['1'])).toBe(true);
+    for (const bad of [['0'], [''], ['true'], ['1', '1']]) {
+      expect(refusal(() => wantsDownload(bad))).toEqual(['invalid_request', 'download must be 1, given once, or left out.']);
+    }
+  });
 });
 
 describe('listings', () => {

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
 import { accessLog } from '../log.js';
+import { leanCors } from './cors.js';
 import { createExpressApp } from './expressApp.js';
 import { RequestObserver } from './observe.js';
 import { createReadPath } from './readPath.js';
@@ -60,6 +61,7 @@ export function serve(server: http.Server, deps: Deps): void {
     source: deps.source,
     redisReady: () => deps.redis.status === 'ready',
     observer,
+    cors: leanCors(deps.cfg.corsOrigins),
   });
   // The latest response on each connection, so a parser error on it is never written into a response under way.
   const latest = new WeakMap<Duplex, http.ServerResponse>();

@@ -6,10 +6,11 @@ import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
 import { refuseDeclaredOver } from './bodies.js';
 import { compatRouter } from './compatRoutes.js';
+import { corsMiddleware } from './cors.js';
 import { filesRouter, type UploadDeps } from './filesRoutes.js';
 import { lockRouter } from './lockRoutes.js';
 import { opsRouter } from './opsRoutes.js';
-import { sendError, withDependencyState } from './respond.js';
+import { NOSNIFF, sendError, withDependencyState } from './respond.js';
 import { hashInPath } from './routing.js';
 
 // Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
@@ -27,6 +28,12 @@ export function createExpressApp(deps: Deps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.set(NOSNIFF);
+    next();
+  });
+  // Before any route: a preflight is answered here, and every answer (errors too) carries the CORS headers.
+  for (const cors of corsMiddleware(deps.cfg.corsOrigins)) app.use(cors);
   app.use(hashInPath);
   // No route takes a body over MAX_UPLOAD_BYTES: refused on the header, before any body parser waits for it.
   app.use(refuseDeclaredOver(deps.cfg.maxUploadBytes));

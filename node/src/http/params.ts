@@ -142,8 +142,17 @@ const from = once(invalid('from must be given once.'));
 /** a listing's ?cursor=: the last name of the previous page */
 const listCursor = once(invalid('cursor must be given once.'));
 
+/** ?download= of a file read, every value given: "1" once (Content-Disposition: attachment), or none (inline). */
+const download: Param<boolean> = {
+  rule: z.union([z.tuple([]), z.tuple([z.literal('1')])]).transform((v) => v.length === 1),
+  refused: invalid('download must be 1, given once, or left out.'),
+};
+
 /** A version number: ?version= on reads, ?cursor= of a version listing, "version" in a revert body. */
 export const parseVersion = (raw: unknown): number => take(version, raw);
+
+/** GET/HEAD /files/{name}: ?download=1 asks for the file as an attachment; `values` are all the ?download= given. */
+export const wantsDownload = (values: readonly string[]): boolean => take(download, values);
 
 /** GET /files: ?prefix= (NFC), ?cursor= (the last name of the previous page), ?limit=. */
 export function listQuery(req: Input): { prefix: string; cursor: string | undefined; limit: number } {

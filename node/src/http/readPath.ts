@@ -3,6 +3,7 @@
 // Buffer from the hot cache or a file stream. The commonest request of all — a whole file whose head and bytes are
 // both in memory — is answered synchronously (`hotHit`): no promise, no listener, headers as a prebuilt list.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { create as contentDisposition } from 'content-disposition';
 import { LRUCache } from 'lru-cache';
 import { apiError } from '../errors.js';
 import type { HeadCache, HeadEntry } from '../metadata/headCache.js';
@@ -15,8 +16,8 @@ import { nameFromPath } from '../names.js';
 import { DIGEST_RE, isNotFound } from '../storage/blobStore.js';
 import type { HotCache } from '../storage/hotCache.js';
 import { classify, DEFAULT_TYPE, isNotModified, parseRange, rangeStillValid } from './httpRules.js';
-import { parseVersion } from './params.js';
-import { sendError, withDependencyState } from './respond.js';
+import { parseVersion, wantsDownload } from './params.js';
+import { NOSNIFF, sendError, withDependencyState } from './respond.js';
 import { sendBody, type BlobSource } from './sendBlob.js';
 
 export interface ReadPathDeps {
@@ -29,10 +30,12 @@ export interface ReadPathDeps {
   readonly source: BlobSource;
   readonly redisReady: () => boolean;
   readonly observer: RequestObserver;
+  /** the CORS headers for a request's Origin: a list built at startup (cors.ts leanCors), never per request */
+  readonly cors: (origin: string | undefined) => readonly string[];
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const VALIDATORS = ['ETag', 'Last-Modified', 'Cache-Control', 'X-Content-Version'] as const;
+const VALIDATORS = ['ETag', 'Last-Modified', 'Cache-Control', 'X-Content-Version', 'X-Content-Type-Options'] as const;
 
 interface Target {
   readonly sha256: string;
@@ -73,18 +76,25 @@ function route(s: ReadState, req: IncomingMessage, res: ServerResponse): boolean
   const r = classify(path);
   if (r.route === 'file') {
     if (q === -1 && hotHit(s, req, res, r.rawName)) return true;
-    s.deps.observer.watch(req, res);
+    watch(s, req, res);
     res.metricsRoute = 'file';
     void handle(s, req, res, fileTarget(s, r.rawName, q === -1 ? undefined : url.slice(q + 1)));
     return true;
   }
   if (r.route === 'blob') {
-    s.deps.observer.watch(req, res);
+    watch(s, req, res);
     res.metricsRoute = 'blob';
     void handle(s, req, res, blobTarget(s, r.digest));
     return true;
   }
   return false;
+}
+
+/** The long way: recorded when the response closes, and the CORS headers set now, so that errors carry them too. */
+function watch(s: ReadState, req: IncomingMessage, res: ServerResponse): void {
+  s.deps.observer.watch(req, res);
+  const cors = s.deps.cors(req.headers.origin);
+  for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i] as string, cors[i + 1] as string);
 }
 
 /** A whole file with its head and bytes in memory, answered and recorded synchronously; false: take the long way. */
@@ -114,11 +124,12 @@ function answerHot(s: ReadState, req: IncomingMessage, res: ServerResponse, entr
   const headers = (entry.headers ??= fileHeaders(entry.record, s.deps.cacheControlLatest));
   const raw = (entry.raw ??= rawHeaders(headers));
   const notModified = isNotModified(req.headers, headers.ETag ?? '', headers['Last-Modified']);
+  const cors = s.deps.cors(req.headers.origin);
   if (notModified) {
-    res.writeHead(304, [...raw.validators, 'X-Request-Id', id]);
+    res.writeHead(304, [...raw.validators, ...cors, 'X-Request-Id', id]);
     res.end();
   } else {
-    res.writeHead(200, [...raw.full, 'X-Request-Id', id]);
+    res.writeHead(200, [...raw.full, ...cors, 'X-Request-Id', id]);
     writeHotBody(s.deps.metrics, req, res, buf);
   }
   s.deps.observer.record(req, { route: 'file', status: notModified ? 304 : 200, start, id });
@@ -142,13 +153,24 @@ function writeHotBody(metrics: Metrics, req: IncomingMessage, res: ServerRespons
 
 async function fileTarget(s: ReadState, rawName: string, query: string | undefined): Promise<Target> {
   const name = validName(s, rawName);
-  const versionParam = query === undefined ? null : new URLSearchParams(query).get('version');
-  if (versionParam !== null) return versionTarget(s, name, versionParam);
+  const params = query === undefined ? undefined : new URLSearchParams(query);
+  // checked before anything is read: a bad ?download= is a 400 whether or not the file exists
+  const download = params !== undefined && wantsDownload(params.getAll('download'));
+  const versionParam = params?.get('version') ?? null;
+  const target = versionParam === null ? await headTarget(s, name) : await versionTarget(s, name, versionParam);
+  // a copy: target.headers may be the head's, shared by every request
+  return download ? { ...target, headers: { ...target.headers, 'Content-Disposition': attachment(name) } } : target;
+}
+
+async function headTarget(s: ReadState, name: string): Promise<Target> {
   let entry = s.deps.heads.get(name);
   if (entry) s.deps.metrics.headCacheHits.inc();
   else entry = await loadHead(s, name);
   return latestTarget(entry, s.deps.cacheControlLatest);
 }
+
+/** Content-Disposition: attachment, named by the last segment of the file's name (RFC 6266; non-ASCII as RFC 8187). */
+const attachment = (name: string): string => contentDisposition(name.slice(name.lastIndexOf('/') + 1));
 
 function validName(s: ReadState, rawName: string): string {
   let name = s.validNames.get(rawName);
@@ -241,6 +263,7 @@ function blobHeaders(digest: string, size: number): Record<string, string> {
     'Accept-Ranges': 'bytes',
     'Cache-Control': IMMUTABLE,
     'X-Cache': 'HIT',
+    ...NOSNIFF,
   };
 }
 
@@ -254,6 +277,7 @@ function fileHeaders(r: VersionRecord, cacheControl: string): Record<string, str
     'Cache-Control': cacheControl,
     'X-Content-Version': String(r.version),
     'X-Cache': 'HIT',
+    ...NOSNIFF,
   };
 }
 

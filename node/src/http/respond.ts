@@ -1,7 +1,7 @@
 // Writing JSON answers and catalogue errors on a raw ServerResponse (the read path has no Express), and the pure
 // decisions behind them: which catalogue error answers a failure, and how soon the client may retry.
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { ApiError, type ErrorCode } from '../errors.js';
+import { ApiError, type catalogue, type ErrorCode } from '../errors.js';
 
 declare module 'node:http' {
   interface ServerResponse {
@@ -20,15 +20,32 @@ const DISK_FAULTS: Readonly<Record<string, ErrorCode>> = {
   EROFS: 'disk_read_only',
   EIO: 'disk_error',
 };
-const DISK_CODES: ReadonlySet<ErrorCode> = new Set(Object.values(DISK_FAULTS));
 // Catalogue errors that only say "something failed": a disk fault underneath is the better answer.
 const GENERIC: ReadonlySet<ErrorCode> = new Set(['internal', 'unavailable']);
 const MAX_CAUSES = 8; // a cause chain is short; the bound only guards against a cycle
 
-// Retry-After on every 503: Redis comes back (or a writer lets go) within a second or so; freeing or remounting a
-// disk takes an operator, so those clients are asked to wait longer.
-const DEPENDENCY_RETRY_S = 1;
-const DISK_RETRY_S = 5;
+/** Every catalogue code answered 503. */
+type Code503 = { [K in ErrorCode]: (typeof catalogue)[K]['status'] extends 503 ? K : never }[ErrorCode];
+
+// Retry-After (seconds) on every 503, per code (the compiler holds every 503 code to have one). Redis comes back
+// within seconds (ioredis reconnects on its own); a writer or a peer lets go within a second or two; freeing or
+// remounting a disk takes an operator, so those clients are asked to wait longer; a full node's SSE slots free slowly.
+const RETRY_AFTER_S: Readonly<Record<Code503, number>> = {
+  unavailable: 3,
+  write_conflict: 1,
+  blob_unavailable: 2,
+  blob_corrupt: 2,
+  replication_failed: 2,
+  too_many_subscribers: 5,
+  disk_full: 5,
+  disk_read_only: 5,
+  disk_error: 5,
+};
+/** A 423 with no known lease end (a lock-API lease seen at commit, a Ricart-Agrawala wait) retries after this. */
+const LOCKED_RETRY_S = 1;
+
+/** Every response carries it: a browser never guesses a type other than the stored Content-Type. */
+export const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' } as const;
 
 /** Pure: the catalogue code for a disk fault (errno code) on `err` or anywhere on its `cause` chain. */
 export function diskFaultOf(err: unknown): ErrorCode | undefined {
@@ -49,10 +66,17 @@ export function toApiError(err: unknown): ApiError {
   return err instanceof ApiError ? err : new ApiError('internal', undefined, undefined, { cause: err });
 }
 
-/** Pure: the Retry-After seconds for an error answer (every 503 has one), or undefined. */
-export function retryAfterOf(api: ApiError): number | undefined {
-  if (api.status !== 503) return undefined;
-  return DISK_CODES.has(api.code) ? DISK_RETRY_S : DEPENDENCY_RETRY_S;
+/**
+ * Pure: the Retry-After seconds for an error answer, or undefined. Every 503 has one (per code), and every 423: the
+ * seconds left on the lease that refused it when the error says (details.expiresAt), else LOCKED_RETRY_S.
+ */
+export function retryAfterOf(api: ApiError, nowMs: number): number | undefined {
+  if (api.status === 423) {
+    const expiresAt = api.details?.expiresAt;
+    const at = typeof expiresAt === 'string' ? Date.parse(expiresAt) : Number.NaN;
+    return Number.isNaN(at) ? LOCKED_RETRY_S : Math.max(1, Math.ceil((at - nowMs) / 1000));
+  }
+  return api.status === 503 ? RETRY_AFTER_S[api.code as Code503] : undefined;
 }
 
 /** Pure: the catalogue code for an error Node's HTTP parser raised on a connection (no request object exists). */
@@ -70,6 +94,7 @@ export function rawErrorResponse(api: ApiError): string {
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(text)}`,
     'Cache-Control: no-store',
+    'X-Content-Type-Options: nosniff',
     'Connection: close',
   ];
   return `${head.join('\r\n')}\r\n\r\n${text}`;
@@ -82,6 +107,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(text)),
     'Cache-Control': 'no-store',
+    ...NOSNIFF,
   });
   res.end(text);
 }
@@ -105,6 +131,6 @@ export function sendError(res: ServerResponse, err: unknown, headers?: Record<st
     if (!res.writableEnded) res.destroy();
     return;
   }
-  const retry = retryAfterOf(api);
+  const retry = retryAfterOf(api, Date.now());
   sendJson(res, api.status, api.toBody(), retry === undefined ? headers : { 'Retry-After': String(retry), ...headers });
 }
