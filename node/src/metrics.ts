@@ -330,5 +330,11 @@ function integrityMetrics(r: Registry[]) {
       help: '1 while the Redis command connection is ready',
       registers: r,
     }),
+    commitDurability: new Gauge({
+      name: 'kubecdn_redis_commit_durability',
+      help: "1 for what an acknowledged version survives, read from Redis' settings: fsync (a machine crash), everysec (up to ~1 s lost in one), none, unknown",
+      labelNames: ['mode'] as const,
+      registers: r,
+    }),
   };
 }

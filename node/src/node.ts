@@ -20,6 +20,7 @@ import { HeadCache } from './metadata/headCache.js';
 import { MetadataStore } from './metadata/store.js';
 import { Writer } from './metadata/writer.js';
 import { connectRedis, redisAuth, waitForRedis } from './metadata/connection.js';
+import { watchDurability } from './metadata/durability.js';
 import { createMetrics, initLockSeries, type Metrics } from './metrics.js';
 import { BlobStore } from './storage/blobStore.js';
 import { collectGarbage } from './storage/gc.js';
@@ -75,14 +76,20 @@ function writeLock(cfg: Config, cluster: Cluster | undefined, locks: { leases: R
   return cfg.lockMode === 'redis' ? leases : local;
 }
 
+/** The blob store; a rotten copy that an upload of the same bytes replaced is counted and logged. */
+function blobStore(cfg: Config, metrics: Metrics, log: Logger): BlobStore {
+  return new BlobStore(cfg.dataDir, (rot) => {
+    metrics.integrityFailures.inc({ where: 'upload' });
+    log.error({ sha256: rot.sha256, reason: rot.reason, err: rot.message }, 'corrupt blob replaced by an upload of the same bytes');
+  });
+}
+
 export async function createNode(cfg: Config, log: Logger = createLogger(cfg.logLevel, cfg.nodeId)): Promise<FileNode> {
   const metrics = createMetrics(cfg.nodeId);
   const redis = connectRedis(cfg, log);
   await waitForRedis(redis, cfg.redisUrl, log);
-  const blobs = new BlobStore(cfg.dataDir, (rot) => {
-    metrics.integrityFailures.inc({ where: 'upload' });
-    log.error({ sha256: rot.sha256, reason: rot.reason, err: rot.message }, 'corrupt blob replaced by an upload of the same bytes');
-  });
+  const durability = watchDurability(redis, metrics, log);
+  const blobs = blobStore(cfg, metrics, log);
   await blobs.init();
   const store = new MetadataStore(redis, cfg.eventsStreamMaxLen);
   const cache = new BlobCache(cfg.cacheMaxBytes, blobs, metrics, log.child({ component: 'cache' }));
@@ -155,6 +162,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       await closed;
       clearTimeout(timer);
       subscriber.close();
+      durability.stop();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -113,6 +113,18 @@ describe('what matters in the node StatefulSet', () => {
     expect(hash({ replicas: 7 })).toBe(hash({}));
   });
 
+  test("the managed Redis fsyncs its append-only file on every write unless told everysec (durable by default)", () => {
+    const args = (spec: object): string[] => {
+      const d = desiredObjects(cluster('r', spec), CONFIG, planFor('defaults'), fixedTokens());
+      const dep = d.apply.find((x) => x.kind === 'Deployment') as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+      return dep.spec.template.spec.containers[0]!.args;
+    };
+    const fsyncOf = (a: string[]): string | undefined => a[a.indexOf('--appendfsync') + 1];
+    expect(fsyncOf(args({}))).toBe('always');
+    expect(fsyncOf(args({ redis: { managed: { persistence: { fsync: 'everysec' } } } }))).toBe('everysec');
+    expect(args({ redis: { managed: { persistence: { enabled: false } } } })).not.toContain('--appendfsync');
+  });
+
   test('the Ingress exposes public routes only, never /internal/ or /metrics', () => {
     const ing = build('full').apply.find((x) => x.kind === 'Ingress') as {
       spec: { rules: { http: { paths: { path: string }[] } }[] };

@@ -160,8 +160,14 @@ export const redisManagedSchema = z.object({
       enabled: z.boolean().default(true),
       size: quantity('1Gi'),
       storageClassName: z.string().max(253).optional(),
+      fsync: z
+        .enum(['always', 'everysec'])
+        .default('always')
+        .describe(
+          "Redis' appendfsync [always]: always = every acknowledged version is on disk before its 201 (survives a machine crash); everysec = up to ~1 s of acknowledged versions can be lost in a machine crash, for more writes/s",
+        ),
     })
-    .default({ enabled: true, size: '1Gi' }),
+    .default({ enabled: true, size: '1Gi', fsync: 'always' }),
   resources: resources
     .default({ requests: { cpu: '50m', memory: '64Mi' } })
     .describe('Redis container resources; no memory limit by default (its data set grows with the files)'),

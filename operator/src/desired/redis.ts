@@ -88,7 +88,9 @@ function redisDeployment(cluster: CdnCluster): IDeployment {
               args: [
                 '--requirepass',
                 '$(REDIS_PASSWORD)',
-                ...(persistent ? ['--appendonly', 'yes', '--dir', '/data'] : ['--save', '', '--appendonly', 'no']),
+                ...(persistent
+                  ? ['--appendonly', 'yes', '--appendfsync', m.persistence.fsync, '--dir', '/data']
+                  : ['--save', '', '--appendonly', 'no']),
               ],
               ports: [{ name: 'redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
               readinessProbe: {
