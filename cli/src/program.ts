@@ -8,6 +8,7 @@ import { putCommand } from './commands/put.js';
 import { revertCommand } from './commands/revert.js';
 import { rmCommand } from './commands/rm.js';
 import { statCommand } from './commands/stat.js';
+import { syncCommand } from './commands/sync.js';
 import { unlockCommand } from './commands/unlock.js';
 import { versionsCommand } from './commands/versions.js';
 import { watchCommand } from './commands/watch.js';
@@ -45,6 +46,7 @@ export function buildProgram(io: Io): Command {
   const commands = [
     getCommand(io),
     putCommand(io),
+    syncCommand(io),
     versionsCommand(io),
     revertCommand(io),
     rmCommand(io),
