@@ -1,5 +1,5 @@
 // The command tree and the one place errors become exit codes and messages.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { clusterCommand } from './commands/cluster.js';
 import { getCommand } from './commands/get.js';
 import { lockCommand } from './commands/lock.js';
@@ -16,6 +16,7 @@ import { DEFAULT_SERVER } from './config.js';
 import { CliError, EXIT } from './errors.js';
 import type { Io } from './output.js';
 import { examples } from './runtime.js';
+import { cliVersion } from './version.js';
 
 const FOOTER = `
 Environment:
@@ -39,7 +40,7 @@ export function buildProgram(io: Io): Command {
     .option('--token <token>', 'write token (env KUBECDN_TOKEN; the environment keeps it out of `ps`)')
     .option('--json', 'machine-readable output: JSON on stdout; errors as {"error":{...}} on stderr')
     .option('--no-progress', 'never show a progress bar (none is shown anyway unless on a terminal)')
-    .configureHelp({ showGlobalOptions: true })
+    .configureHelp({ showGlobalOptions: true, visibleOptions: withVersionOption })
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .exitOverride()
     .addHelpText('after', FOOTER);
@@ -61,8 +62,35 @@ export function buildProgram(io: Io): Command {
   return program;
 }
 
+// `-V, --version` is not a commander option of the program: commander would then take `get NAME --version 2` (the
+// version of a file) for the program's flag, since program options are recognised after the command too. It is
+// recognised only before any command (rootVersionAsked) and shown in the root's help.
+const VERSION_OPTION = new Option('-V, --version', "print the CLI's version and exit");
+
+function withVersionOption(this: Help, cmd: Command): Option[] {
+  const shown = Help.prototype.visibleOptions.call(this, cmd);
+  return cmd.parent === null ? [...shown, VERSION_OPTION] : shown;
+}
+
+const TAKES_VALUE = new Set(['-s', '--server', '--token']);
+
+/** Whether the arguments ask for the CLI's version: -V or --version before any command. Pure. */
+export function rootVersionAsked(args: readonly string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '-V' || a === '--version') return true;
+    if (!a.startsWith('-')) return false; // the command
+    if (TAKES_VALUE.has(a)) i++;
+  }
+  return false;
+}
+
 /** Runs one invocation; returns the exit code (main sets it; nothing here calls process.exit). */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
+  if (rootVersionAsked(argv.slice(2))) {
+    io.stdout.write(`${cliVersion()}\n`);
+    return EXIT.ok;
+  }
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv);
