@@ -1,5 +1,6 @@
 // The command tree and the one place errors become exit codes and messages.
 import { Command, CommanderError, Help, Option } from 'commander';
+import { aliasCommand } from './commands/alias.js';
 import { clusterCommand } from './commands/cluster.js';
 import { getCommand } from './commands/get.js';
 import { lockCommand } from './commands/lock.js';
@@ -22,6 +23,7 @@ const FOOTER = `
 Environment:
   KUBECDN_URL     the node to talk to (default ${DEFAULT_SERVER}); --server wins
   KUBECDN_TOKEN   the write token for put, revert, rm, lock, unlock; --token wins
+  KUBECDN_ALIAS   a saved server and token (kubecdn alias); --alias wins; --server/--token win over it
 
 Exit codes:
   0 ok   1 usage or invalid request   2 not found   3 conflict or duplicate   4 auth
@@ -38,6 +40,7 @@ export function buildProgram(io: Io): Command {
     .description('Command-line client for a kubecdn node: files, versions, change notifications, locks, cluster.')
     .option('-s, --server <url>', `the node's base URL (env KUBECDN_URL, default ${DEFAULT_SERVER})`)
     .option('--token <token>', 'write token (env KUBECDN_TOKEN; the environment keeps it out of `ps`)')
+    .option('-a, --alias <name>', 'use the server and token saved as NAME (env KUBECDN_ALIAS; see `kubecdn alias`)')
     .option('--json', 'machine-readable output: JSON on stdout; errors as {"error":{...}} on stderr')
     .option('--no-progress', 'never show a progress bar (none is shown anyway unless on a terminal)')
     .configureHelp({ showGlobalOptions: true, visibleOptions: withVersionOption })
@@ -57,6 +60,7 @@ export function buildProgram(io: Io): Command {
     lockCommand(io),
     unlockCommand(io),
     clusterCommand(io),
+    aliasCommand(io),
   ];
   for (const cmd of commands) program.addCommand(cmd.copyInheritedSettings(program));
   return program;
@@ -72,7 +76,7 @@ function withVersionOption(this: Help, cmd: Command): Option[] {
   return cmd.parent === null ? [...shown, VERSION_OPTION] : shown;
 }
 
-const TAKES_VALUE = new Set(['-s', '--server', '--token']);
+const TAKES_VALUE = new Set(['-s', '--server', '--token', '-a', '--alias']);
 
 /** Whether the arguments ask for the CLI's version: -V or --version before any command. Pure. */
 export function rootVersionAsked(args: readonly string[]): boolean {
