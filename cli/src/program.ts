@@ -2,6 +2,7 @@
 import { Command, CommanderError, Help, Option } from 'commander';
 import { aliasCommand } from './commands/alias.js';
 import { clusterCommand } from './commands/cluster.js';
+import { completionCommand } from './commands/completion.js';
 import { getCommand } from './commands/get.js';
 import { lockCommand } from './commands/lock.js';
 import { lsCommand } from './commands/ls.js';
@@ -61,6 +62,7 @@ export function buildProgram(io: Io): Command {
     unlockCommand(io),
     clusterCommand(io),
     aliasCommand(io),
+    completionCommand(io),
   ];
   for (const cmd of commands) program.addCommand(cmd.copyInheritedSettings(program));
   return program;
