@@ -68,6 +68,19 @@ describe('kubecdn alias against a node with a write token', () => {
     expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual({ aliases: { ro: { url: world.node.url } } });
   });
 
+  it('sync without the token fails once, before any upload, and writes nothing', async () => {
+    const dir = path.join(world.work, 'tree');
+    for (let i = 0; i < 20; i++) {
+      await fs.mkdir(path.join(dir, `d${i % 3}`), { recursive: true });
+      await fs.writeFile(path.join(dir, `d${i % 3}`, `f${i}.txt`), `f${i}\n`);
+    }
+    const res = await cli(['sync', dir, 'denied/'], { env: { KUBECDN_URL: world.node.url } });
+    expect(res.code).toBe(4);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await cli(['ls', 'denied/', '--json'], { env: { KUBECDN_URL: world.node.url } })).stdout).toBe('{"files":[]}\n');
+    expect((await cli(['sync', dir, 'denied/', '--json', '--token', TOKEN], { env: { KUBECDN_URL: world.node.url } })).code).toBe(0);
+  });
+
   it('a token can come from stdin, so it never appears in ps', async () => {
     expect((await cli(['alias', 'set', 'piped', world.node.url, '-'], { env, stdin: `${TOKEN}\n` })).code).toBe(0);
     expect((await cli(['put', 'a/z.txt', '-', '-a', 'piped'], { env, stdin: 'z\n' })).code).toBe(0);

@@ -10,7 +10,7 @@ import { parseVersionArg } from '../options.js';
 import type { Io } from '../output.js';
 import { progressMeter } from '../progress.js';
 import { examples, runtime, wantsProgress, type Runtime } from '../runtime.js';
-import { withTreeOptions, type TreeFlags } from '../tree/options.js';
+import { treeOnly, withTreeOptions, type TreeFlags } from '../tree/options.js';
 import { normalizePrefix } from '../tree/plan.js';
 import { pullTree } from '../tree/pull.js';
 
@@ -48,6 +48,7 @@ export function getCommand(io: Io): Command {
         return pullTree(rt, normalizePrefix(name), dir, opts);
       }
       if (dir !== undefined) throw new CliError(EXIT.usage, `Unexpected argument "${dir}": write to a file with -o FILE (or use -r).`, 'invalid_option');
+      if (treeOnly(opts)) throw new CliError(EXIT.usage, '--include, --exclude and --dry-run go with -r.', 'invalid_option');
       return runGet(rt, name, opts);
     });
 }

@@ -17,7 +17,7 @@ import { hashFile, HashCounter } from '../transfer.js';
 import type { WriteResult } from '../types.js';
 import { withWriteOptions, writeExtras, type WriteFlags } from '../writeOptions.js';
 import { probeWrite, PREFLIGHT_MIN_BYTES } from '../probe.js';
-import { withTreeOptions } from '../tree/options.js';
+import { treeOnly, withTreeOptions } from '../tree/options.js';
 import { normalizePrefix } from '../tree/plan.js';
 import { pushTree, type PushFlags } from '../tree/push.js';
 import { onDuplicateOption } from './sync.js';
@@ -63,8 +63,6 @@ export function putCommand(io: Io): Command {
       return pushTree(rt, file, normalizePrefix(name), { ...(opts as PushFlags), delete: false });
     });
 }
-
-const treeOnly = (o: Partial<PushFlags>): boolean => (o.include?.length ?? 0) > 0 || (o.exclude?.length ?? 0) > 0 || o.dryRun === true;
 
 async function runPut(rt: Runtime, name: string, file: string, opts: PutOptions): Promise<void> {
   const source = file === '-' ? stdinSource(rt.io) : await fileSource(rt, name, file);

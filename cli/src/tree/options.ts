@@ -29,6 +29,9 @@ function parseParallel(raw: string): number {
   return n;
 }
 
+/** Whether tree-only flags were given (they mean nothing without -r). */
+export const treeOnly = (o: Partial<TreeFlags>): boolean => (o.include?.length ?? 0) > 0 || (o.exclude?.length ?? 0) > 0 || o.dryRun === true;
+
 export const keepOf = (flags: TreeFlags): ((rel: string) => boolean) => pathFilter(flags.include ?? [], flags.exclude ?? []);
 
 /** A file that could not be transferred: the run goes on, and its exit code is the first failure's. */

@@ -14,6 +14,7 @@ import pLimit from 'p-limit';
 import { readFailure } from '../client.js';
 import { CliError, fromApiFailure, interrupted } from '../errors.js';
 import { filePath } from '../names.js';
+import { probeWrite } from '../probe.js';
 import { treeProgress, type TreeProgress } from '../progress.js';
 import { wantsProgress, type Runtime } from '../runtime.js';
 import type { WriteResult } from '../types.js';
@@ -39,11 +40,19 @@ export async function pushTree(rt: Runtime, dir: string, prefix: string, flags: 
   const plan = planUpload(prefix, local, remote, { remove: flags.delete === true, keep });
   const { upload, skip } = flags.onDuplicate === 'skip' ? await skipStored(rt, plan, remote, flags.parallel) : { upload: plan.upload, skip: [] };
   const dryRun = flags.dryRun === true;
+  if (!dryRun) await checkWritable(rt, upload[0]?.name ?? plan.remove[0], upload[0]?.size ?? 0);
   const outcomes = dryRun ? [] : await uploadAll(rt, upload, flags.parallel);
   const deleted = dryRun ? [] : await deleteAll(rt, plan.remove, flags.parallel);
   const report = pushReport({ plan, upload, skip, outcomes, deleted, dryRun });
   rt.out.result(report.json, () => report.text);
   finish(rt, [...outcomes.flatMap((o) => (o.kind === 'failed' ? [o.failure] : [])), ...deleted.flatMap((d) => ('error' in d ? [d] : []))]);
+}
+
+/** A wrong or missing token fails once, before any transfer, instead of once per file (probe.ts stores nothing). */
+async function checkWritable(rt: Runtime, name: string | undefined, size: number): Promise<void> {
+  if (name === undefined) return;
+  const probe = await probeWrite(rt, name, size);
+  if (probe.kind === 'refused') throw probe.error;
 }
 
 /** --on-duplicate=skip: which digests the store already holds (under the prefix: known; elsewhere: asked). */
