@@ -103,11 +103,11 @@ async function uploadOne(rt: Runtime, u: Upload, progress: TreeProgress): Promis
     }
     return { kind: 'failed', failure: { name: u.name, error: fromApiFailure(failure, { server: rt.cfg.server, name: u.name }) } };
   } catch (err) {
-    meter.destroy();
     if (rt.io.stop.aborted) throw interrupted();
     if (err instanceof CliError) return { kind: 'failed', failure: { name: u.name, error: err } };
     throw err;
   } finally {
+    meter.destroy(); // a node that answered before reading the whole body leaves the file open otherwise
     progress.fileDone();
   }
 }
