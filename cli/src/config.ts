@@ -1,5 +1,7 @@
-// The CLI's one config loader: global flags first, then KUBECDN_URL / KUBECDN_TOKEN, then defaults. Every problem is
-// reported together, and the result is frozen. The environment is passed in (main.ts reads process.env once).
+// The CLI's one config loader: global flags first, then the chosen alias (a profile in the config file, profiles.ts),
+// then KUBECDN_URL / KUBECDN_TOKEN, then defaults. Every problem is reported together, and the result is frozen. The
+// environment is passed in (main.ts reads process.env once).
+import path from 'node:path';
 import { z } from 'zod';
 import { CliError, EXIT } from './errors.js';
 
@@ -20,19 +22,25 @@ export interface GlobalFlags {
   readonly token?: string | undefined;
   readonly json?: boolean | undefined;
   readonly progress?: boolean | undefined;
+  readonly alias?: string | undefined;
 }
 
-const httpUrl = z
+/** A named server and token from the config file (`kubecdn alias set`). */
+export interface Profile {
+  readonly url: string;
+  readonly token?: string | undefined;
+}
+
+export const httpUrl = z
   .string()
   .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'must be an http:// or https:// URL')
   .transform((s) => s.replace(/\/+$/, ''));
 
+export const tokenSchema = z.string().regex(/^\S+$/, 'must be one word without spaces');
+
 const schema = z.object({
   server: httpUrl,
-  token: z
-    .string()
-    .regex(/^\S+$/, 'must be one word without spaces')
-    .optional(),
+  token: tokenSchema.optional(),
   json: z.boolean(),
   progress: z.boolean(),
 });
@@ -40,10 +48,22 @@ const schema = z.object({
 // Empty means unset, so `KUBECDN_TOKEN= kubecdn put ...` falls back instead of failing.
 const given = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
 
-export function loadCliConfig(flags: GlobalFlags, env: Readonly<Record<string, string | undefined>>): CliConfig {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The alias asked for, if any: --alias wins over KUBECDN_ALIAS. */
+export const chosenAlias = (flags: GlobalFlags, env: Env): string | undefined => given(flags.alias) ?? given(env.KUBECDN_ALIAS);
+
+/** Where profiles live: KUBECDN_CONFIG, else $XDG_CONFIG_HOME/kubecdn/config.json, else ~/.config/kubecdn/config.json. */
+export function configFile(env: Env, home: string): string {
+  const explicit = given(env.KUBECDN_CONFIG);
+  if (explicit !== undefined) return explicit;
+  return path.join(given(env.XDG_CONFIG_HOME) ?? path.join(home, '.config'), 'kubecdn', 'config.json');
+}
+
+export function loadCliConfig(flags: GlobalFlags, env: Env, profile?: Profile): CliConfig {
   const parsed = schema.safeParse({
-    server: given(flags.server) ?? given(env.KUBECDN_URL) ?? DEFAULT_SERVER,
-    token: given(flags.token) ?? given(env.KUBECDN_TOKEN),
+    server: given(flags.server) ?? profile?.url ?? given(env.KUBECDN_URL) ?? DEFAULT_SERVER,
+    token: given(flags.token) ?? profile?.token ?? given(env.KUBECDN_TOKEN),
     json: flags.json ?? false,
     progress: flags.progress ?? true,
   });

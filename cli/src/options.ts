@@ -1,6 +1,6 @@
 // Parsers for option and argument values, for commander: each throws InvalidArgumentError, which commander reports
 // as a usage error (exit 1). Pure.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /** A version number: a whole number of at least 1. */
 export function parseVersionArg(raw: string): number {
@@ -23,6 +23,23 @@ export function parseDuration(raw: string): number {
   const ms = Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
   if (ms < 1) throw new InvalidArgumentError('the duration must be more than zero.');
   return ms;
+}
+
+/** Milliseconds as the largest unit that divides them exactly ("30s", "2m", "1500ms"): how help shows defaults. Pure. */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/**
+ * A duration option: the value is parsed to milliseconds, and help shows the default as a duration ("default: 30s"),
+ * not as the milliseconds it holds.
+ */
+export function durationOption(flags: string, description: string, defaultMs?: number): Option {
+  const option = new Option(flags, `${description} (1500ms, 30s, 5m, 1h; a bare number is seconds)`).argParser(parseDuration);
+  return defaultMs === undefined ? option : option.default(defaultMs, formatDuration(defaultMs));
 }
 
 /** A Redis Stream id ("1700000000000-0") as /events takes it, or "0" for the whole retained history. */

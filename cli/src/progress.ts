@@ -86,3 +86,61 @@ export async function progressMeter(show: boolean, label: string, total: number,
   bar.start(total, 0, { done: formatBytes(0), size: formatBytes(total), speed: formatBytes(0) });
   return new ProgressMeter(bar);
 }
+
+/**
+ * One bar for a whole tree (sync, put -r, get -r): the bytes of every transfer in flight add up on it, and the
+ * files finished are counted beside them. Each transfer passes its bytes through its own `meter()`.
+ */
+export class TreeProgress {
+  private bytes = 0;
+  private files = 0;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly bar: SingleBar | undefined,
+    private readonly totalFiles: number,
+  ) {}
+
+  meter(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        this.bytes += chunk.length;
+        this.update();
+        done(null, chunk);
+      },
+    });
+  }
+
+  fileDone(): void {
+    this.files++;
+    this.update();
+  }
+
+  stop(): void {
+    if (this.bar?.isActive) this.bar.stop();
+  }
+
+  private update(): void {
+    this.bar?.update(this.bytes, {
+      done: formatBytes(this.bytes),
+      files: `${this.files}/${this.totalFiles}`,
+      speed: formatBytes(Math.round(rate(this.bytes, Date.now() - this.started))),
+    });
+  }
+}
+
+export async function treeProgress(show: boolean, label: string, totalBytes: number, totalFiles: number, stderr: Writable): Promise<TreeProgress> {
+  if (!show) return new TreeProgress(undefined, totalFiles);
+  const { default: cliProgress } = await import('cli-progress');
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: stderr,
+      format: `${label} {bar} {percentage}% | {files} files | {done} of {size} | {speed}/s | ETA {eta_formatted}`,
+      hideCursor: true,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(totalBytes, 0, { done: formatBytes(0), size: formatBytes(totalBytes), files: `0/${totalFiles}`, speed: formatBytes(0) });
+  return new TreeProgress(bar, totalFiles);
+}

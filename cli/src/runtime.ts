@@ -1,9 +1,10 @@
 // What every command needs, built once per invocation from the global flags and the environment.
 import type { Command } from 'commander';
 import { Client } from './client.js';
-import { loadCliConfig, type CliConfig, type GlobalFlags } from './config.js';
+import { chosenAlias, loadCliConfig, type CliConfig, type GlobalFlags } from './config.js';
 import { CliError, EXIT } from './errors.js';
 import { Output, type Io } from './output.js';
+import { profileOf, profilesFile } from './profiles.js';
 import { shouldShowProgress } from './progress.js';
 
 export interface Runtime {
@@ -14,7 +15,10 @@ export interface Runtime {
 }
 
 export function runtime(cmd: Command, io: Io): Runtime {
-  const cfg = loadCliConfig(cmd.optsWithGlobals<GlobalFlags>(), io.env);
+  const flags = cmd.optsWithGlobals<GlobalFlags>();
+  const alias = chosenAlias(flags, io.env);
+  const profile = alias === undefined ? undefined : profileOf(profilesFile(io.env), alias);
+  const cfg = loadCliConfig(flags, io.env, profile);
   return { cfg, client: new Client(cfg, io.stop), out: new Output(cfg.json, io), io };
 }
 

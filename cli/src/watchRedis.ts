@@ -15,9 +15,30 @@ export function redactUrl(url: string): string {
   return u.toString();
 }
 
+/**
+ * ioredis is loaded here only: it is the heaviest dependency and rarely needed. The standalone CLI package
+ * (scripts/pack-cli.ts) has it as an optional peer dependency, so it may be missing: say how to get it.
+ */
+const importIoredis = async (): Promise<{ Redis: typeof import('ioredis').Redis }> => import('ioredis');
+
+async function loadIoredis(): ReturnType<typeof importIoredis> {
+  try {
+    return await importIoredis();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new CliError(
+      EXIT.usage,
+      'watch --redis needs the ioredis package, which this installation lacks (npm install -g ioredis); ' +
+        'watch without --redis needs nothing more.',
+      'missing_dependency',
+      { cause: err },
+    );
+  }
+}
+
 export async function watchRedis(rt: Runtime, url: string, count: number | undefined, stop: AbortSignal): Promise<void> {
   let subscribed = false;
-  const { Redis } = await import('ioredis'); // loaded here only: it is the heaviest dependency and rarely needed
+  const { Redis } = await loadIoredis();
   const redis = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: null,

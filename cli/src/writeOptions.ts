@@ -1,7 +1,7 @@
 // Options every write command (put, revert, rm) shares: work under a lock taken with `kubecdn lock`, and how long to
 // wait behind someone else's lock before the node answers 423.
 import type { Command } from 'commander';
-import { parseDuration } from './options.js';
+import { durationOption } from './options.js';
 
 export interface WriteFlags {
   readonly lockToken?: string;
@@ -11,7 +11,7 @@ export interface WriteFlags {
 export function withWriteOptions(cmd: Command): Command {
   return cmd
     .option('--lock-token <token>', 'write under this lock (the token `kubecdn lock` printed)')
-    .option('--wait <duration>', "wait up to this long behind another holder's lock (default: fail at once)", parseDuration);
+    .addOption(durationOption('--wait <duration>', "wait up to this long behind another holder's lock (default: fail at once)"));
 }
 
 /** The header and query a write carries for these flags. Pure. */

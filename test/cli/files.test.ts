@@ -1,5 +1,4 @@
 // The real CLI against a real node: files, versions, listing, errors and exit codes, --json shapes.
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
@@ -9,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
-import { BIN, cli, nodeAt, requireBuiltCli, type FixedNode } from './harness.js';
+import { BIN, cli, hasScript, nodeAt, onTerminal, requireBuiltCli, type FixedNode } from './harness.js';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -384,32 +383,18 @@ describe('help', () => {
 });
 
 describe('progress bar', () => {
-  // util-linux `script` runs the CLI on a pseudo-terminal, the one way to see the TTY side from a test.
-  const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
-
   it.skipIf(!hasScript)('shows on a terminal for a large transfer', async () => {
     const big = randomBytes(6 * 1024 * 1024);
     const file = await localFile('tty.bin', big);
     const out = path.join(work, 'tty.out');
     expect((await cli(['put', 'tty/big.bin', file], { env })).code).toBe(0);
-    const res = await onTerminal(`'${process.execPath}' '${BIN}' get tty/big.bin -o '${out}'`);
+    const res = await onTerminal(`'${process.execPath}' '${BIN}' get tty/big.bin -o '${out}'`, env);
     expect(res.code).toBe(0);
     expect(res.output).toMatch(/get .*100% \| 6\.0 MiB of 6\.0 MiB/);
     expect(sha256(await fs.readFile(out))).toBe(sha256(big));
     // The same command piped (every other test here) prints no bar: see "streams a file larger than 8 MiB".
-    const quiet = await onTerminal(`'${process.execPath}' '${BIN}' get tty/big.bin -o '${out}' --no-progress`);
+    const quiet = await onTerminal(`'${process.execPath}' '${BIN}' get tty/big.bin -o '${out}' --no-progress`, env);
     expect(quiet.code).toBe(0);
     expect(quiet.output).not.toMatch(/%/);
   });
 });
-
-async function onTerminal(command: string): Promise<{ code: number | null; output: string }> {
-  const proc = spawn('script', ['-qec', command, '/dev/null'], {
-    env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  const code = await new Promise<number | null>((r) => proc.once('close', r));
-  return { code, output };
-}

@@ -1,10 +1,12 @@
 // Running the real CLI (bin/kubecdn.js, i.e. the built dist/cli) as a child process, and file nodes on a port of our
 // choosing so a test can restart one in place (test/helpers/node.ts picks its own port each time).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ROOT, spawnNode } from '../helpers/node.js';
-import { waitFor } from '../helpers/redis.js';
+import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 
 export const BIN = path.join(ROOT, 'bin/kubecdn.js');
 const CLI_MAIN = path.join(ROOT, 'dist/cli/src/main.js');
@@ -91,3 +93,47 @@ export async function nodeAt(
 }
 
 export { waitFor };
+
+/** Redis, one node and a scratch directory: what most CLI suites start in beforeAll and stop in afterAll. */
+export interface CliWorld {
+  readonly redis: TestRedis;
+  readonly node: FixedNode;
+  readonly work: string;
+  /** KUBECDN_URL of the node */
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startWorld(nodeEnv: Record<string, string> = {}): Promise<CliWorld> {
+  requireBuiltCli();
+  const redis = await startRedis();
+  const node = await nodeAt(redis.url, { env: nodeEnv });
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-cli-'));
+  return {
+    redis,
+    node,
+    work,
+    env: { KUBECDN_URL: node.url },
+    stop: async () => {
+      await node.stop();
+      await redis.stop();
+      await fs.rm(work, { recursive: true, force: true });
+      await fs.rm(node.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** util-linux `script` runs a command on a pseudo-terminal, the one way to see the TTY side from a test. */
+export const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+export async function onTerminal(command: string, env: Record<string, string>, cwd = ROOT): Promise<{ code: number | null; output: string }> {
+  const proc = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+  });
+  let output = '';
+  proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((r) => proc.once('close', r));
+  return { code, output };
+}

@@ -1,136 +1,77 @@
 // kubecdn get NAME [--version N] [-o FILE|-]: streams the bytes to a file or stdout, hashing them on the way, and
-// refuses to keep anything whose SHA-256 differs from the ETag the node sent.
-import fs from 'node:fs/promises';
-import { Readable, type Writable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { pipeline } from 'node:stream/promises';
+// refuses to keep anything whose SHA-256 differs from the ETag the node sent (download.ts). With -r, every live file
+// under a prefix into a directory (tree/pull.ts).
 import { Command } from 'commander';
-import { CliError, EXIT, interrupted, networkReason } from '../errors.js';
+import { openDownload, receiveToFile, receiveToStdout } from '../download.js';
+import { CliError, EXIT } from '../errors.js';
 import { formatBytes } from '../format.js';
-import { filePath, query } from '../names.js';
+import { checkName, filePath, query } from '../names.js';
 import { parseVersionArg } from '../options.js';
 import type { Io } from '../output.js';
 import { progressMeter } from '../progress.js';
-import { examples, localFileError, runtime, wantsProgress, type Runtime } from '../runtime.js';
-import { digestFromEtag, HashCounter, outputPlanFor } from '../transfer.js';
+import { examples, runtime, wantsProgress, type Runtime } from '../runtime.js';
+import { treeOnly, withTreeOptions, type TreeFlags } from '../tree/options.js';
+import { normalizePrefix } from '../tree/plan.js';
+import { pullTree } from '../tree/pull.js';
 
-interface GetOptions {
+interface GetOptions extends TreeFlags {
   readonly version?: number;
-  readonly output: string;
-}
-
-/** One download in flight: the body, the digest and length it must match, and the stages it passes through. */
-interface Download {
-  readonly name: string;
-  readonly body: Readable;
-  readonly expected: string;
-  readonly length: number;
-  readonly hasher: HashCounter;
-  readonly meter: Writable & Readable;
+  readonly output?: string;
+  readonly recursive?: boolean;
 }
 
 export function getCommand(io: Io): Command {
-  return new Command('get')
-    .description('download a file (the latest version, or --version N) and verify its SHA-256')
-    .argument('<name>', 'the file name, e.g. docs/readme.md')
+  return withTreeOptions(new Command('get'))
+    .description('download a file (the latest version, or --version N) and verify its SHA-256; with -r, every file under a prefix')
+    .argument('<name>', 'the file name, e.g. docs/readme.md (with -r: a prefix, e.g. site/)')
+    .argument('[dir]', 'with -r: the local directory to write into')
     .option('--version <n>', 'a specific version instead of the latest', parseVersionArg)
-    .option('-o, --output <file>', 'write to FILE ("-": stdout)', '-')
+    .option('-o, --output <file>', 'write to FILE ("-": stdout; default: stdout when piped, a file named after NAME on a terminal)')
+    .option('-r, --recursive', 'every live file under the prefix NAME into DIR (files that already match are skipped)')
     .addHelpText(
       'after',
       examples([
-        'kubecdn get docs/readme.md',
+        'kubecdn get docs/readme.md              # on a terminal: writes ./readme.md',
+        'kubecdn get docs/readme.md -o - | less',
         'kubecdn get site/logo.png -o logo.png',
         'kubecdn get site/logo.png --version 2 -o logo-v2.png --json',
+        'kubecdn get -r site/ ./public --exclude "*.map"',
       ]),
     )
-    .action(async (name: string, opts: GetOptions, cmd: Command) => runGet(runtime(cmd, io), name, opts));
+    .action(async (name: string, dir: string | undefined, opts: GetOptions, cmd: Command) => {
+      const rt = runtime(cmd, io);
+      if (opts.recursive === true) {
+        if (dir === undefined) throw new CliError(EXIT.usage, 'get -r needs a directory: kubecdn get -r PREFIX DIR.', 'invalid_option');
+        if (opts.version !== undefined || opts.output !== undefined) {
+          throw new CliError(EXIT.usage, 'get -r takes no --version or --output.', 'invalid_option');
+        }
+        return pullTree(rt, normalizePrefix(name), dir, opts);
+      }
+      if (dir !== undefined) throw new CliError(EXIT.usage, `Unexpected argument "${dir}": write to a file with -o FILE (or use -r).`, 'invalid_option');
+      if (treeOnly(opts)) throw new CliError(EXIT.usage, '--include, --exclude and --dry-run go with -r.', 'invalid_option');
+      return runGet(rt, name, opts);
+    });
+}
+
+/**
+ * Where `get` writes: -o when given; otherwise stdout when it is a pipe or a file (scripts, `> out`), and on a
+ * terminal a file named after the name's last segment, as `curl -O` does: binary on a screen helps no one. Pure.
+ */
+export function outputFor(output: string | undefined, name: string, stdoutIsTTY: boolean): string {
+  if (output !== undefined) return output;
+  return stdoutIsTTY ? (checkName(name).split('/').at(-1) ?? name) : '-';
 }
 
 async function runGet(rt: Runtime, name: string, opts: GetOptions): Promise<void> {
+  const output = outputFor(opts.output, name, rt.io.stdout.isTTY === true);
   const res = await rt.client.send(filePath(name) + query({ version: opts.version }), { ctx: { name, version: opts.version } });
-  const expected = digestFromEtag(res.headers.get('etag'));
-  if (expected === undefined) {
-    throw new CliError(EXIT.server, `The server sent no SHA-256 ETag for "${name}": the bytes cannot be verified.`);
-  }
   const length = Number(res.headers.get('content-length') ?? NaN);
-  const toStdout = opts.output === '-';
+  const toStdout = output === '-';
   const show = wantsProgress(rt, Number.isFinite(length) ? length : undefined, toStdout);
-  const dl: Download = {
-    name,
-    body: res.body === null ? Readable.from([]) : Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
-    expected,
-    length,
-    hasher: new HashCounter(),
-    meter: await progressMeter(show, 'get', length, rt.io.stderr),
-  };
-  if (toStdout) {
-    await receive(rt, dl, rt.io.stdout, 'stdout');
-    check(dl, 'stdout (the bytes already written there are not trustworthy)');
-    return;
-  }
-  await receiveToFile(rt, dl, opts.output);
+  const dl = openDownload(name, res, await progressMeter(show, 'get', length, rt.io.stderr));
+  if (toStdout) return receiveToStdout(rt, dl);
+  await receiveToFile(rt, dl, output);
   const version = Number(res.headers.get('x-content-version') ?? NaN);
-  const summary = { name, version, sha256: expected, size: dl.hasher.bytes, contentType: res.headers.get('content-type'), output: opts.output };
-  rt.out.result(summary, () => `Wrote ${name} version ${version} (${formatBytes(dl.hasher.bytes)}, sha256 ${expected}) to ${opts.output}`);
-}
-
-/** Writes beside the target and renames only once the digest matched; any failure removes the partial file. */
-async function receiveToFile(rt: Runtime, dl: Download, output: string): Promise<void> {
-  const plan = await outputPlanFor(output).catch((err: unknown) => {
-    throw localFileError(err, output, 'write');
-  });
-  const inPlace = plan.finalPath === undefined; // a device or FIFO: nothing to rename or remove
-  try {
-    const handle = await fs.open(plan.writePath, inPlace ? 'w' : 'wx').catch((err: unknown) => {
-      throw localFileError(err, output, 'write');
-    });
-    await receive(rt, dl, handle.createWriteStream(), output);
-    check(dl, inPlace ? output : `${output} (not written)`);
-    if (plan.finalPath !== undefined) await fs.rename(plan.writePath, plan.finalPath);
-  } catch (err) {
-    if (!inPlace) await fs.rm(plan.writePath, { force: true });
-    throw err;
-  }
-}
-
-/** Runs the transfer; tells a failing output (disk full, closed pipe) apart from a connection that broke mid-body. */
-async function receive(rt: Runtime, dl: Download, sink: Writable, where: string): Promise<void> {
-  let sinkError: unknown;
-  const onSinkError = (err: unknown): void => {
-    sinkError ??= err;
-  };
-  sink.on('error', onSinkError);
-  try {
-    // stdout stays open after the download (main owns it); a file is closed by the pipeline.
-    await pipeline(dl.body, dl.hasher, dl.meter, sink, { end: sink !== rt.io.stdout });
-  } catch (err) {
-    if (rt.io.stop.aborted) throw interrupted();
-    if (sinkError !== undefined) throw localFileError(sinkError, where, 'write to');
-    throw new CliError(
-      EXIT.server,
-      `The download of "${dl.name}" from ${rt.cfg.server} broke off (${networkReason(err)}).`,
-      'transfer_failed',
-      { cause: err },
-    );
-  } finally {
-    sink.off('error', onSinkError);
-  }
-}
-
-function check(dl: Download, where: string): void {
-  const actual = dl.hasher.digest();
-  if (Number.isFinite(dl.length) && dl.hasher.bytes !== dl.length) {
-    throw new CliError(
-      EXIT.integrity,
-      `"${dl.name}" arrived with ${dl.hasher.bytes} bytes, but the server announced ${dl.length}; output: ${where}.`,
-      'size_mismatch',
-    );
-  }
-  if (actual !== dl.expected) {
-    throw new CliError(
-      EXIT.integrity,
-      `CHECKSUM MISMATCH for "${dl.name}": the server's ETag says sha256 ${dl.expected}, the bytes received hash to ${actual}; output: ${where}.`,
-      'checksum_mismatch',
-    );
-  }
+  const summary = { name, version, sha256: dl.expected, size: dl.hasher.bytes, contentType: res.headers.get('content-type'), output };
+  rt.out.result(summary, () => `Wrote ${name} version ${version} (${formatBytes(dl.hasher.bytes)}, sha256 ${dl.expected}) to ${output}`);
 }

@@ -2,7 +2,7 @@
 // is held, only writes carrying its token (--lock-token) commit; everyone else's get 423 after their --wait.
 import { Command } from 'commander';
 import { lockPath, query } from '../names.js';
-import { parseDuration } from '../options.js';
+import { durationOption } from '../options.js';
 import type { Io } from '../output.js';
 import { examples, runtime } from '../runtime.js';
 import type { LockGrant } from '../types.js';
@@ -17,8 +17,8 @@ export function lockCommand(io: Io): Command {
   return new Command('lock')
     .description('take the lock on NAME for --ttl; prints the token that unlock and --lock-token need')
     .argument('<name>', 'the file name to lock')
-    .option('--ttl <duration>', 'how long the lock lasts unless released: 1500ms, 30s, 5m, 1h', parseDuration, 30_000)
-    .option('--wait <duration>', 'if someone else holds it, wait up to this long (default: fail at once)', parseDuration)
+    .addOption(durationOption('--ttl <duration>', 'how long the lock lasts unless released', 30_000))
+    .addOption(durationOption('--wait <duration>', 'if someone else holds it, wait up to this long (default: fail at once)'))
     .option('--holder <name>', 'who holds the lock, as shown to others (default: chosen by the node)')
     .addHelpText(
       'after',

@@ -17,9 +17,14 @@ import { hashFile, HashCounter } from '../transfer.js';
 import type { WriteResult } from '../types.js';
 import { withWriteOptions, writeExtras, type WriteFlags } from '../writeOptions.js';
 import { probeWrite, PREFLIGHT_MIN_BYTES } from '../probe.js';
+import { treeOnly, withTreeOptions } from '../tree/options.js';
+import { normalizePrefix } from '../tree/plan.js';
+import { pushTree, type PushFlags } from '../tree/push.js';
+import { onDuplicateOption } from './sync.js';
 
-interface PutOptions extends WriteFlags {
+interface PutOptions extends WriteFlags, Partial<PushFlags> {
   readonly contentType?: string;
+  readonly recursive?: boolean;
 }
 
 interface Source {
@@ -29,10 +34,12 @@ interface Source {
 }
 
 export function putCommand(io: Io): Command {
-  return withWriteOptions(new Command('put'))
-    .description('upload FILE (or stdin with "-") as a new version of NAME')
-    .argument('<name>', 'the file name to write, e.g. site/index.html')
-    .argument('<file>', 'a local file, or "-" for stdin')
+  return withTreeOptions(withWriteOptions(new Command('put')))
+    .description('upload FILE (or stdin with "-") as a new version of NAME; with -r, the files of a directory under a prefix')
+    .argument('<name>', 'the file name to write, e.g. site/index.html (with -r: a prefix, e.g. site/)')
+    .argument('<file>', 'a local file, or "-" for stdin (with -r: a directory)')
+    .option('-r, --recursive', 'upload the new and changed files of the directory FILE under the prefix NAME (like sync, never deletes)')
+    .addOption(onDuplicateOption())
     .option('--content-type <type>', 'the Content-Type to store (default: guessed by the node from the name)')
     .addHelpText(
       'after',
@@ -41,9 +48,20 @@ export function putCommand(io: Io): Command {
         'tar c assets | kubecdn put backups/assets.tar - --content-type application/x-tar',
         'KUBECDN_TOKEN=... kubecdn put docs/readme.md README.md --json',
         'kubecdn put site/index.html ./index.html --lock-token "$TOKEN"   # while holding its lock',
+        'kubecdn put -r site/ ./public --exclude "*.map"',
       ]),
     )
-    .action(async (name: string, file: string, opts: PutOptions, cmd: Command) => runPut(runtime(cmd, io), name, file, opts));
+    .action(async (name: string, file: string, opts: PutOptions, cmd: Command) => {
+      const rt = runtime(cmd, io);
+      if (opts.recursive !== true) {
+        if (treeOnly(opts)) throw new CliError(EXIT.usage, '--include, --exclude and --dry-run go with -r.', 'invalid_option');
+        return runPut(rt, name, file, opts);
+      }
+      if (opts.lockToken !== undefined || opts.wait !== undefined || opts.contentType !== undefined) {
+        throw new CliError(EXIT.usage, 'put -r takes no --lock-token, --wait or --content-type (each file is its own write).', 'invalid_option');
+      }
+      return pushTree(rt, file, normalizePrefix(name), { ...(opts as PushFlags), delete: false });
+    });
 }
 
 async function runPut(rt: Runtime, name: string, file: string, opts: PutOptions): Promise<void> {

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { CliError, EXIT } from '../errors.js';
 import type { Io } from '../output.js';
-import { parseCount, parseDuration, parseEventId, parseRedisUrl } from '../options.js';
+import { durationOption, parseCount, parseEventId, parseRedisUrl } from '../options.js';
 import { examples, runtime } from '../runtime.js';
 import { watchEvents } from '../watchEvents.js';
 import { watchRedis } from '../watchRedis.js';
@@ -20,7 +20,7 @@ export function watchCommand(io: Io): Command {
     .option('--from <id>', 'start after this event id (0: everything the node still retains); default: from now', parseEventId)
     .option('--count <n>', 'exit after N events', parseCount)
     .option('--redis <url>', 'subscribe to the file_notifications channel on this Redis instead of a node (no resume)', parseRedisUrl)
-    .option('--idle-timeout <duration>', 'reconnect when the stream is silent this long (the node pings every 15s)', parseDuration, 60_000)
+    .addOption(durationOption('--idle-timeout <duration>', 'reconnect when the stream is silent this long (the node pings every 15s)', 60_000))
     .addHelpText(
       'after',
       examples([
