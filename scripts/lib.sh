@@ -77,6 +77,11 @@ ensure_chromium() {
   command -v chromium >/dev/null 2>&1 || apt_install chromium
 }
 
+# zsh (Debian's package): the CLI's zsh completion is loaded into a real zsh (test/cli/completion.test.ts).
+ensure_zsh() {
+  command -v zsh >/dev/null 2>&1 || apt_install zsh
+}
+
 build() {
   echo "==> building (tsc)"
   npx tsc -p tsconfig.json

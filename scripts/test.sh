@@ -10,6 +10,7 @@ ensure_node_modules
 ensure_redis
 ensure_promtool
 ensure_chromium
+ensure_zsh
 build
 
 K8S=1
