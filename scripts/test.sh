@@ -9,6 +9,8 @@ need_node
 ensure_node_modules
 ensure_redis
 ensure_promtool
+# the API fuzzer of test/integration/schemathesis.test.ts (that test skips, saying so, when there is no python3)
+ensure_schemathesis
 build
 
 K8S=1
