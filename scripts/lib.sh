@@ -82,6 +82,29 @@ ensure_zsh() {
   command -v zsh >/dev/null 2>&1 || apt_install zsh
 }
 
+# ensure_schemathesis: the API fuzzer (PyPI) that test/integration/schemathesis.test.ts runs against a live node,
+# pinned, in its own venv under ~/.cache (KUBECDN_PY_CACHE moves it) so nothing is installed into the machine's
+# Python. Installed once per pinned version; a venv whose install did not finish (no .complete) is made again.
+# Without python3 it says so and returns 0: that test then skips, saying why. schemathesis_bin prints the CLI's path.
+SCHEMATHESIS_PIN=4.32.5
+schemathesis_dir() { echo "${KUBECDN_PY_CACHE:-$HOME/.cache/kubecdn-py}/schemathesis-$SCHEMATHESIS_PIN"; }
+schemathesis_bin() { echo "$(schemathesis_dir)/bin/st"; }
+ensure_schemathesis() {
+  local dir
+  dir="$(schemathesis_dir)"
+  [ -f "$dir/.complete" ] && return 0
+  command -v python3 >/dev/null 2>&1 || { echo "==> no python3: the schemathesis test will be skipped" >&2; return 0; }
+  # Debian's python3 leaves venv's ensurepip to a separate package
+  python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
+  echo "==> installing schemathesis $SCHEMATHESIS_PIN (PyPI) into $dir" >&2
+  rm -rf "$dir"
+  # in place: a venv's scripts name their interpreter by absolute path, so it cannot be built elsewhere and moved
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_PIN" >&2
+  "$dir/bin/st" --version >/dev/null
+  touch "$dir/.complete"
+}
+
 build() {
   echo "==> building (tsc)"
   npx tsc -p tsconfig.json

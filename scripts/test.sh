@@ -11,6 +11,8 @@ ensure_redis
 ensure_promtool
 ensure_chromium
 ensure_zsh
+# the API fuzzer of test/integration/schemathesis.test.ts (that test skips, saying so, when there is no python3)
+ensure_schemathesis
 build
 
 K8S=1

@@ -1,11 +1,27 @@
 // File names are keys, never filesystem paths (blobs live under their digest), so this is about a clean,
 // unambiguous namespace rather than traversal: one spelling per name (NFC), bounded length, no odd segments.
+import { z } from 'zod';
 import { apiError } from './errors.js';
 
 export const MAX_NAME_BYTES = 1024;
 
 // C0 controls, DEL and C1 controls.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+
+// One segment: no control character and no '/', and not "." or "..".
+const SEGMENT = '(?!\\.\\.?(?:/|$))[^\\u0000-\\u001f\\u007f-\\u009f/]+';
+
+/**
+ * The rules above as a JSON-Schema-able pattern, for the API document: checkName is the rule, this is how it is
+ * shown (test/unit/names.test.ts checks that the two agree). It cannot state NFC (a name is normalized, not refused)
+ * or the byte length (1024 characters of ASCII; fewer of anything wider).
+ */
+export const nameSchema = z
+  .string()
+  .min(1)
+  .max(MAX_NAME_BYTES)
+  .regex(new RegExp(`^${SEGMENT}(?:/${SEGMENT})*$`))
+  .meta({ id: 'FileName', description: `UTF-8, NFC, 1-${MAX_NAME_BYTES} bytes, '/'-separated segments, none empty, "." or "..", no control characters` });
 
 /** Returns the canonical (NFC) name, or the reason it is not valid. Pure. */
 export function checkName(raw: unknown): { ok: true; name: string } | { ok: false; reason: string } {

@@ -10,6 +10,7 @@ import type { Deps } from './deps.js';
 import { EventHub } from './events/hub.js';
 import { Subscriber } from './events/subscriber.js';
 import { bindServer, createHttpServer, serve } from './http/app.js';
+import { longestWaitMs } from './http/httpRules.js';
 import { LocalLock } from './locks/localLock.js';
 import { criticalSectionProbe } from './locks/probe.js';
 import { RedisLeaseLock } from './locks/redisLease.js';
@@ -70,7 +71,7 @@ function writeLock(cfg: Config, cluster: Cluster | undefined, locks: { leases: R
       local,
       metrics,
       log: log.child({ component: 'ra' }),
-      waitMs: cfg.lockWaitMs,
+      waitMs: Math.min(cfg.lockWaitMs, longestWaitMs(cfg.idleTimeoutMs)),
     });
   }
   return cfg.lockMode === 'redis' ? leases : local;
@@ -104,7 +105,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   subscriber.on('status', (s: string) => heads.setLive(s === 'subscribed'));
   subscriber.on('message', (msg: { filename: string }) => heads.invalidate(msg.filename));
   const localLock = new LocalLock(metrics);
-  const leases = new RedisLeaseLock(redis, localLock, { nodeId: cfg.nodeId, writeTtlMs: cfg.lockTtlMs, writeWaitMs: cfg.lockWaitMs }, metrics);
+  const leases = new RedisLeaseLock(redis, localLock, { nodeId: cfg.nodeId, writeTtlMs: cfg.lockTtlMs, writeWaitMs: Math.min(cfg.lockWaitMs, longestWaitMs(cfg.idleTimeoutMs)) }, metrics);
   subscriber.on('lock-released', (name: string) => leases.wakeups.released(name));
   await subscriber.start();
   const hub = new EventHub(redis, subscriber, { maxClients: cfg.maxSseClients, heartbeatMs: cfg.sseHeartbeatMs }, metrics, log.child({ component: 'events' }));

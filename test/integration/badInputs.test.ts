@@ -109,10 +109,23 @@ describe('bad inputs', () => {
     ['DELETE', '/files/good.txt/versions', 'GET'],
     ['GET', '/files/good.txt/revert', 'POST'],
     ['GET', '/locks/a/refresh', 'POST'],
+    // routes at a fixed path too (schemathesis found them answering 404 route_not_found)
+    ['POST', '/files', 'GET, HEAD'],
+    ['PATCH', '/healthz', 'GET, HEAD'],
+    ['DELETE', '/openapi.json', 'GET, HEAD'],
+    ['GET', '/write', 'POST'],
+    ['PUT', '/read_version', 'GET, HEAD'],
   ])('%s %s -> 405 naming the allowed methods (Allow: %s)', async (method, where, allow) => {
     const res = await fetch(`${node.url}${where}`, { method, headers: A });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe(allow);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+  });
+
+  it('PUT /files/ is the file of the empty name, not the listing', async () => {
+    const res = await fetch(`${node.url}/files/`, { method: 'PUT', headers: A, body: 'x' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_name');
   });
 
   it('a chunked body over MAX_UPLOAD_BYTES is cut off with 413 and nothing stored', async () => {

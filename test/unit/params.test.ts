@@ -18,6 +18,7 @@ import {
   wantsDownload,
   type Input,
 } from '../../node/src/http/params.js';
+import { longestWaitMs } from '../../node/src/http/httpRules.js';
 
 const req = (query: Record<string, unknown> = {}, headers: Record<string, string | string[]> = {}, body?: unknown): Input & { body?: unknown } => ({
   query,
@@ -88,12 +89,15 @@ describe('listings', () => {
   });
 });
 
+const MAX_WAIT = 29_000;
+
 describe('writes', () => {
   const hex = 'ab'.repeat(32);
 
   it('PUT reads its headers, the digest in lowercase, and the lock options', () => {
     const p = putParams(
       req({ waitMs: '250' }, { 'x-content-sha256': hex.toUpperCase(), 'if-match': '"e"', 'content-type': 'text/plain', 'x-lock-token': 't' }),
+      MAX_WAIT,
     );
     expect(p).toEqual({
       expectedSha256: hex,
@@ -102,8 +106,16 @@ describe('writes', () => {
       contentType: 'text/plain',
       lock: { token: 't', waitMs: 250 },
     });
-    expect(putParams(req()).lock).toEqual({ token: undefined, waitMs: undefined });
-    expect(lockOptions(req({}, { 'x-lock-token': '' }))).toEqual({ token: undefined, waitMs: undefined });
+    expect(putParams(req(), MAX_WAIT).lock).toEqual({ token: undefined, waitMs: undefined });
+    expect(lockOptions(req({}, { 'x-lock-token': '' }), MAX_WAIT)).toEqual({ token: undefined, waitMs: undefined });
+  });
+
+  it('a wait longer than the connection may stay idle is cut to what it allows (the answer must arrive before the close)', () => {
+    expect(lockOptions(req({ waitMs: '9999999' }), MAX_WAIT).waitMs).toBe(MAX_WAIT);
+    expect(lockOptions(req({ waitMs: String(MAX_WAIT - 1) }), MAX_WAIT).waitMs).toBe(MAX_WAIT - 1);
+    expect(lockRequest(req({ waitMs: '9999999' }), 'api@n', MAX_WAIT).waitMs).toBe(MAX_WAIT);
+    expect(longestWaitMs(30_000)).toBe(29_000);
+    expect(longestWaitMs(500)).toBe(400);
   });
 
   it.each([
@@ -116,7 +128,7 @@ describe('writes', () => {
     [{ waitMs: '10000000' }, {}, ['invalid_request', 'waitMs must be a whole number of milliseconds (at most 9999999).']],
     [{ waitMs: ['1', '2'] }, {}, ['invalid_request', 'waitMs must be a whole number of milliseconds (at most 9999999).']],
   ] as const)('PUT %j %j is refused', (query, headers, want) =>
-    expect(refusal(() => putParams(req(query, headers as Record<string, string | string[]>)))).toEqual(want),
+    expect(refusal(() => putParams(req(query, headers as Record<string, string | string[]>), MAX_WAIT))).toEqual(want),
   );
 
   it('revert takes {"version": N}', () => {
@@ -133,10 +145,10 @@ describe('the lock API', () => {
   const TTL_MSG = 'The body must be {"ttlMs": 100-3600000} (optional).';
 
   it('defaults: a 30 s lease, no wait, the node as holder; a long holder name is cut', () => {
-    expect(lockRequest(req(), 'api@n')).toEqual({ ttlMs: 30_000, waitMs: 0, holder: 'api@n' });
-    const given = lockRequest(req({ waitMs: '5' }, { 'x-lock-holder': 'h'.repeat(200) }, { ttlMs: 1000 }), 'api@n');
+    expect(lockRequest(req(), 'api@n', MAX_WAIT)).toEqual({ ttlMs: 30_000, waitMs: 0, holder: 'api@n' });
+    const given = lockRequest(req({ waitMs: '5' }, { 'x-lock-holder': 'h'.repeat(200) }, { ttlMs: 1000 }), 'api@n', MAX_WAIT);
     expect(given).toEqual({ ttlMs: 1000, waitMs: 5, holder: 'h'.repeat(128) });
-    expect(lockRequest(req({}, { 'x-lock-holder': ['a', 'b'] }), 'api@n').holder).toBe('api@n');
+    expect(lockRequest(req({}, { 'x-lock-holder': ['a', 'b'] }), 'api@n', MAX_WAIT).holder).toBe('api@n');
   });
 
   it.each([[{ ttlMs: 99 }], [{ ttlMs: 3_600_001 }], [{ ttlMs: 1.5 }], [{ ttlMs: '1000' }], [{ ttlMs: 1000, other: 1 }], [[1]], ['x']])(

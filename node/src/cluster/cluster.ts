@@ -7,6 +7,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import type { Metrics } from '../metrics.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import { Integrity } from '../storage/integrity.js';
+import type { ClusterInfo } from '../http/answers.js';
 import { BlobCache } from './blobCache.js';
 import { Coherence } from './coherence.js';
 import { PeerFetcher } from './fetcher.js';
@@ -15,13 +16,8 @@ import { PeerClient } from './peerClient.js';
 import { Repairer } from './repair.js';
 import { Replicator } from './replicator.js';
 
-export interface ClusterInfo {
-  self: string;
-  members: { id: string; url: string }[];
-  replicationFactor: number;
-  cache: { bytes: number; maxBytes: number; entries: number };
-  underReplicated: number;
-}
+/** what GET /cluster answers (its schema is in the API document) */
+export type { ClusterInfo };
 
 export class Cluster {
   readonly membership: Membership;

@@ -1,7 +1,25 @@
 // Request bodies before any handler reads them: a declared length over the limit is refused from the header alone,
 // and JSON is parsed for any content type (the original API's clients do not all send application/json).
 import express, { type Request, type RequestHandler } from 'express';
-import { type ApiError, apiError } from '../errors.js';
+import { ApiError, apiError } from '../errors.js';
+
+// Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
+const BODY_ERRORS: Record<string, ApiError['code']> = {
+  'entity.parse.failed': 'invalid_json',
+  'entity.too.large': 'payload_too_large',
+  'encoding.unsupported': 'unsupported_media_type',
+  'charset.unsupported': 'unsupported_media_type',
+  'request.aborted': 'incomplete_body',
+  'request.size.invalid': 'incomplete_body',
+};
+
+/** Pure: the body parser's error as a catalogue error, or undefined when `err` is not one of its. */
+export function bodyError(err: unknown): ApiError | undefined {
+  if (typeof err !== 'object' || err === null || err instanceof ApiError) return undefined;
+  const { type } = err as { type?: unknown };
+  const code = typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined;
+  return code && new ApiError(code, undefined, undefined, { cause: err });
+}
 
 /**
  * Refuses a body whose declared Content-Length is over `maxBytes`, from the header alone. A body parser reads off
@@ -12,11 +30,16 @@ export function refuseDeclaredOver(maxBytes: number): RequestHandler {
   return (req, _res, next) => next(declaredOver(req, maxBytes) ? tooLarge(maxBytes) : undefined);
 }
 
-/** express.json for any content type, behind refuseDeclaredOver(limit). */
+/**
+ * express.json for any content type, behind refuseDeclaredOver(limit). Its errors leave as catalogue errors, so the
+ * route's own error handler sees them as such (the original API answers them in its own shape: schemathesis found
+ * a malformed body answered there without the old "message" field).
+ */
 export function jsonBody(limit: number): RequestHandler {
   const parse = express.json({ limit, type: () => true });
   const refuse = refuseDeclaredOver(limit);
-  return (req, res, next) => refuse(req, res, (err?: unknown) => (err ? next(err) : parse(req, res, next)));
+  const parsed = (next: (err?: unknown) => void) => (err?: unknown) => next(err === undefined ? undefined : (bodyError(err) ?? err));
+  return (req, res, next) => refuse(req, res, (err?: unknown) => (err ? next(err) : parse(req, res, parsed(next))));
 }
 
 function declaredOver(req: Request, maxBytes: number): boolean {

@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { ApiError, apiError } from '../errors.js';
+import type { CompatMessage, CompatPath, CompatReadAll, CompatSuccess, CompatVersion } from './answers.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { isLive, type VersionRecord } from '../metadata/types.js';
 import { filePath, parseName } from '../names.js';
@@ -12,7 +13,7 @@ import { jsonBody } from './bodies.js';
 import type { UploadDeps } from './filesRoutes.js';
 import { contentTypeFor, DEFAULT_TYPE } from './httpRules.js';
 import { compatAdd, compatQuery, compatWrite, parseVersion } from './params.js';
-import { label } from './routing.js';
+import { mountFixed } from './routing.js';
 import { smallBytes, type BlobSource } from './sendBlob.js';
 
 const DUPLICATE = 'Duplicate file detected. Not written.';
@@ -43,16 +44,16 @@ export function compatRouter(deps: CompatRouteDeps): Router {
   const router = express.Router();
   // a declared length over the limit is refused before waiting for it
   const writes = [requireToken(deps.writeToken), jsonBody(deps.jsonBodyMaxBytes)];
-  const route = (name: string, shape: Shape, fn: Handler, before: RequestHandler[] = []): (RequestHandler | ErrorRequestHandler)[] => {
+  const route = (shape: Shape, fn: Handler, before: RequestHandler[] = []): (RequestHandler | ErrorRequestHandler)[] => {
     const handle: RequestHandler = (req, res) => fn(deps, req, res);
-    return [label(name), ...before, handle, compatErrors(shape)];
+    return [...before, handle, compatErrors(shape)];
   };
 
-  router.post('/write', ...route('compat_write', 'message', write, writes));
-  router.post('/add_file', ...route('compat_add_file', 'status', addFile, writes));
-  router.get('/get_file', ...route('compat_get_file', 'status', getFile));
-  router.get('/read_version', ...route('compat_read_version', 'message', readVersion));
-  router.get('/read', ...route('compat_read', 'message', (d, _req, res) => readAll(d, res)));
+  mountFixed(router, '/write', 'compat_write', { post: route('message', write, writes) });
+  mountFixed(router, '/add_file', 'compat_add_file', { post: route('status', addFile, writes) });
+  mountFixed(router, '/get_file', 'compat_get_file', { get: route('status', getFile) });
+  mountFixed(router, '/read_version', 'compat_read_version', { get: route('message', readVersion) });
+  mountFixed(router, '/read', 'compat_read', { get: route('message', (d, _req, res) => readAll(d, res)) });
   return router;
 }
 
@@ -68,20 +69,20 @@ async function write(deps: CompatRouteDeps, req: Request, res: Response): Promis
   );
   // the original said so with a 400, not the catalogue's 409
   if (duplicate) res.status(400).json({ message: DUPLICATE, ...duplicate.toBody() });
-  else res.status(200).json({ message: 'File written successfully.' });
+  else res.status(200).json({ message: 'File written successfully.' } satisfies CompatMessage);
 }
 
 async function addFile(deps: CompatRouteDeps, req: Request, res: Response): Promise<void> {
   const body = compatAdd(req.body);
   await writeText(deps, parseName(body.filename), body.content);
-  res.json({ status: 'success' });
+  res.json({ status: 'success' } satisfies CompatSuccess);
 }
 
 async function getFile(deps: CompatRouteDeps, req: Request, res: Response): Promise<void> {
   const name = parseName(compatQuery(req, 'filename'));
   const head = await deps.store.head(name);
   if (!isLive(head)) throw apiError('file_not_found', 'File not found.');
-  res.json({ status: 'success', path: filePath(name) });
+  res.json({ status: 'success', path: filePath(name) } satisfies CompatPath);
 }
 
 async function readVersion(deps: CompatRouteDeps, req: Request, res: Response): Promise<void> {
@@ -90,7 +91,7 @@ async function readVersion(deps: CompatRouteDeps, req: Request, res: Response): 
   const record = await deps.store.version(name, n);
   if (!isLive(record)) throw apiError('version_not_found', 'File version not found.');
   const content = await readText(deps, record, deps.jsonBodyMaxBytes);
-  res.json({ version: record.version, content, timestamp: record.createdAt });
+  res.json({ version: record.version, content, timestamp: record.createdAt } satisfies CompatVersion);
 }
 
 async function writeText(deps: CompatRouteDeps, name: string, text: string): Promise<'committed' | 'unchanged'> {
@@ -124,7 +125,7 @@ async function readText(deps: CompatRouteDeps, record: VersionRecord, maxBytes: 
 async function readAll(deps: CompatRouteDeps, res: Response): Promise<void> {
   const { readCompatMaxFiles: maxFiles, readCompatMaxBytes: maxBytes } = deps;
   const { files, more } = await deps.store.list('', undefined, maxFiles);
-  const out: Record<string, string> = {};
+  const out: CompatReadAll = {};
   let budget = maxBytes;
   let truncated = more;
   for (const f of files) {

@@ -4,24 +4,15 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { peerRouter } from '../cluster/peerRoutes.js';
 import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
-import { refuseDeclaredOver } from './bodies.js';
+import { bodyError, refuseDeclaredOver } from './bodies.js';
 import { compatRouter } from './compatRoutes.js';
 import { corsMiddleware } from './cors.js';
 import { filesRouter, type UploadDeps } from './filesRoutes.js';
+import { longestWaitMs } from './httpRules.js';
 import { lockRouter } from './lockRoutes.js';
 import { opsRouter } from './opsRoutes.js';
 import { NOSNIFF, sendError, withDependencyState } from './respond.js';
 import { hashInPath } from './routing.js';
-
-// Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
-const BODY_ERRORS: Record<string, ApiError['code']> = {
-  'entity.parse.failed': 'invalid_json',
-  'entity.too.large': 'payload_too_large',
-  'encoding.unsupported': 'unsupported_media_type',
-  'charset.unsupported': 'unsupported_media_type',
-  'request.aborted': 'incomplete_body',
-  'request.size.invalid': 'incomplete_body',
-};
 
 export function createExpressApp(deps: Deps): express.Express {
   const app = express();
@@ -67,9 +58,10 @@ function routers(deps: Deps): Router[] {
     writeToken: cfg.writeToken,
     maxUploadBytes: cfg.maxUploadBytes,
     jsonBodyMaxBytes: cfg.jsonBodyMaxBytes,
+    maxWaitMs: longestWaitMs(cfg.idleTimeoutMs),
   };
   const files = filesRouter({ ...uploads, store: deps.store });
-  const locks = lockRouter({ leases: deps.leases, writeToken: cfg.writeToken, nodeId: cfg.nodeId });
+  const locks = lockRouter({ leases: deps.leases, writeToken: cfg.writeToken, nodeId: cfg.nodeId, maxWaitMs: uploads.maxWaitMs });
   const readCompat = { readCompatMaxFiles: cfg.readCompatMaxFiles, readCompatMaxBytes: cfg.readCompatMaxBytes };
   const compat = compatRouter({ ...uploads, ...readCompat, store: deps.store, source: deps.source });
   return [peers, ops, files, locks, compat];
@@ -81,9 +73,9 @@ function routers(deps: Deps): Router[] {
  */
 function fromExpress(err: unknown): unknown {
   if (err instanceof ApiError || typeof err !== 'object' || err === null) return err;
-  const { type, status } = err as { type?: unknown; status?: unknown };
-  const bodyCode = typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined;
-  if (bodyCode) return new ApiError(bodyCode, undefined, undefined, { cause: err });
+  const body = bodyError(err);
+  if (body) return body;
+  const { status } = err as { status?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('bad_request', undefined, undefined, { cause: err });
   return err;
 }

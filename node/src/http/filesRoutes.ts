@@ -2,6 +2,7 @@
 // never reaches Express: see readPath.ts.)
 import express, { type Request, type Response, type Router } from 'express';
 import { apiError } from '../errors.js';
+import type { FilesPage, UnchangedAnswer, VersionsPage, WriteAnswer } from './answers.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { checkPreconditions, etagOf } from '../metadata/versionRules.js';
 import type { Writer, WriteOutcome } from '../metadata/writer.js';
@@ -12,7 +13,7 @@ import { requireToken } from './auth.js';
 import { jsonBody } from './bodies.js';
 import { contentTypeFor } from './httpRules.js';
 import { listQuery, lockOptions, putParams, revertTarget, versionsQuery } from './params.js';
-import { FILE, FILE_REVERT, FILE_VERSIONS, label, mount, nameOf } from './routing.js';
+import { FILE, FILE_REVERT, FILE_VERSIONS, mount, mountFixed, nameOf } from './routing.js';
 
 /** What writing a file takes (these routes, and the original API's). */
 export interface UploadDeps {
@@ -23,6 +24,8 @@ export interface UploadDeps {
   readonly writeToken: string | undefined;
   readonly maxUploadBytes: number;
   readonly jsonBodyMaxBytes: number;
+  /** the longest a write waits for a lock (longestWaitMs) */
+  readonly maxWaitMs: number;
 }
 
 export interface FilesRouteDeps extends UploadDeps {
@@ -34,7 +37,7 @@ export function filesRouter(deps: FilesRouteDeps): Router {
   const auth = requireToken(deps.writeToken);
   const json = jsonBody(deps.jsonBodyMaxBytes);
 
-  router.get('/files', label('list'), (req, res) => listFiles(deps, req, res));
+  mountFixed(router, '/files', 'list', { get: [(req: Request, res: Response) => listFiles(deps, req, res)] });
   // In this order: a path under /files/ that is neither a version listing nor a revert is a file.
   mount(router, FILE_VERSIONS, { get: [(req, res) => listVersions(deps, req, res)] });
   mount(router, FILE_REVERT, { post: [auth, json, (req, res) => revert(deps, req, res)] });
@@ -47,7 +50,7 @@ export function filesRouter(deps: FilesRouteDeps): Router {
 
 async function putFile(deps: FilesRouteDeps, req: Request, res: Response): Promise<void> {
   const name = nameOf(FILE, req);
-  const p = putParams(req);
+  const p = putParams(req, deps.maxWaitMs);
   if (p.ifMatch !== undefined || p.ifNoneMatch !== undefined) {
     // Fail fast before reading a possibly large body; the commit checks again under the lock.
     const failed = checkPreconditions((await deps.store.state(name)).head, p.ifMatch, p.ifNoneMatch);
@@ -65,25 +68,27 @@ async function revert(deps: FilesRouteDeps, req: Request, res: Response): Promis
   const name = nameOf(FILE_REVERT, req);
   const to = revertTarget(req.body);
   const target = await deps.store.version(name, to);
-  respondWrite(res, name, await deps.writer.apply(name, { kind: 'revert', to, target }, lockOptions(req)));
+  respondWrite(res, name, await deps.writer.apply(name, { kind: 'revert', to, target }, lockOptions(req, deps.maxWaitMs)));
 }
 
 async function deleteFile(deps: FilesRouteDeps, req: Request, res: Response): Promise<void> {
   const name = nameOf(FILE, req);
-  respondWrite(res, name, await deps.writer.apply(name, { kind: 'delete' }, lockOptions(req)));
+  respondWrite(res, name, await deps.writer.apply(name, { kind: 'delete' }, lockOptions(req, deps.maxWaitMs)));
 }
 
 function respondWrite(res: Response, name: string, outcome: WriteOutcome): void {
   if (outcome.kind === 'unchanged') {
     if (outcome.head.sha256) res.setHeader('ETag', etagOf(outcome.head.sha256));
-    res.status(200).json({ unchanged: true, name, ...outcome.head });
+    const body: UnchangedAnswer = { unchanged: true, name, ...outcome.head };
+    res.status(200).json(body);
     return;
   }
   const r = outcome.record;
   if (r.sha256) res.setHeader('ETag', etagOf(r.sha256));
   res.setHeader('X-Content-Version', String(r.version));
   res.setHeader('Location', `${filePath(name)}?version=${r.version}`);
-  res.status(r.deleted ? 200 : 201).json({ name, event: outcome.event, ...r });
+  const body: WriteAnswer = { name, event: outcome.event, ...r };
+  res.status(r.deleted ? 200 : 201).json(body);
 }
 
 async function listVersions(deps: FilesRouteDeps, req: Request, res: Response): Promise<void> {
@@ -92,15 +97,14 @@ async function listVersions(deps: FilesRouteDeps, req: Request, res: Response): 
   const { count, versions } = await deps.store.versions(name, cursor, limit);
   if (count === 0) throw apiError('file_not_found');
   const last = versions.at(-1);
-  res.json({ name, count, versions, nextCursor: last && last.version > 1 ? String(last.version) : null });
+  const page: VersionsPage = { name, count, versions, nextCursor: last && last.version > 1 ? String(last.version) : null };
+  res.json(page);
 }
 
 async function listFiles(deps: FilesRouteDeps, req: Request, res: Response): Promise<void> {
   const { prefix, cursor, limit } = listQuery(req);
   const { files, more } = await deps.store.list(prefix, cursor, limit);
   const last = files.at(-1);
-  res.json({
-    files: files.map((f) => ({ name: f.name, ...f.head })),
-    nextCursor: more && last ? last.name : null,
-  });
+  const page: FilesPage = { files: files.map((f) => ({ name: f.name, ...f.head })), nextCursor: more && last ? last.name : null };
+  res.json(page);
 }

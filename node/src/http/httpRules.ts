@@ -38,6 +38,16 @@ function suffixRange(suffix: number, size: number): RangeResult {
 }
 
 /**
+ * Pure: the longest a request may wait for a lock. The node closes a connection that carries no byte for
+ * IDLE_TIMEOUT_MS, and a request waiting behind a lock sends none: a longer wait (?waitMs= allows hours) would end
+ * in a cut connection instead of an answer (found by schemathesis). A little under the idle timeout leaves time to
+ * write the 423.
+ */
+export function longestWaitMs(idleTimeoutMs: number): number {
+  return idleTimeoutMs - Math.min(1000, Math.floor(idleTimeoutMs / 5));
+}
+
+/**
  * RFC 9110 13.2.2: If-None-Match wins over If-Modified-Since; true means 304.
  *
  * Hand-written, not `fresh` (2.0.0, behind Express's req.fresh). fresh never answers 304 to a request carrying

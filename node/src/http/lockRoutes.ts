@@ -2,6 +2,7 @@
 // (X-Lock-Token) while everyone else's writes get 423, refresh it, release it. All routes need the write token.
 import express, { type Request, type Response, type Router } from 'express';
 import { apiError } from '../errors.js';
+import type { LockRefreshed, LockState, LockTaken } from './answers.js';
 import type { RedisLeaseLock } from '../locks/redisLease.js';
 import { requireToken } from './auth.js';
 import { jsonBody } from './bodies.js';
@@ -22,6 +23,8 @@ export interface LockRouteDeps {
   readonly writeToken: string | undefined;
   /** the holder a lease is shown under when the request names none: api@<node id> */
   readonly nodeId: string;
+  /** the longest a request waits for a lock (longestWaitMs) */
+  readonly maxWaitMs: number;
 }
 
 export function lockRouter(deps: LockRouteDeps): Router {
@@ -40,12 +43,13 @@ export function lockRouter(deps: LockRouteDeps): Router {
 
 async function takeLock(deps: LockRouteDeps, req: Request, res: Response): Promise<void> {
   const name = nameOf(LOCK, req);
-  const { ttlMs, waitMs, holder } = lockRequest(req, `api@${deps.nodeId}`);
+  const { ttlMs, waitMs, holder } = lockRequest(req, `api@${deps.nodeId}`, deps.maxWaitMs);
   const deadline = Date.now() + waitMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     const r = await deps.leases.tryAcquire(name, ttlMs, holder, 'api');
     if ('token' in r) {
-      res.status(201).json({ name, token: r.token, fencingToken: r.fence, expiresAt: iso(r.expiresAt), holder });
+      const taken: LockTaken = { name, token: r.token, fencingToken: r.fence, expiresAt: iso(r.expiresAt), holder };
+      res.status(201).json(taken);
       return;
     }
     if (Date.now() + delay > deadline) {
@@ -59,7 +63,8 @@ async function refreshLock(deps: LockRouteDeps, req: Request, res: Response): Pr
   const name = nameOf(LOCK_REFRESH, req);
   const expires = await deps.leases.extend(name, leaseTokenOf(req), lockTtlMs(req.body));
   if (expires === undefined) throw apiError('lock_not_held');
-  res.json({ name, expiresAt: iso(expires) });
+  const refreshed: LockRefreshed = { name, expiresAt: iso(expires) };
+  res.json(refreshed);
 }
 
 async function releaseLock(deps: LockRouteDeps, req: Request, res: Response): Promise<void> {
@@ -70,9 +75,8 @@ async function releaseLock(deps: LockRouteDeps, req: Request, res: Response): Pr
 async function showLock(deps: LockRouteDeps, req: Request, res: Response): Promise<void> {
   const name = nameOf(LOCK, req);
   const info = await deps.leases.info(name);
-  if (!info) {
-    res.json({ name, locked: false });
-    return;
-  }
-  res.json({ name, locked: true, holder: info.holder, kind: info.kind, fencingToken: info.fence, expiresAt: iso(info.expiresAt) });
+  const state: LockState = info
+    ? { name, locked: true, holder: info.holder, kind: info.kind, fencingToken: info.fence, expiresAt: iso(info.expiresAt) }
+    : { name, locked: false };
+  res.json(state);
 }

@@ -1,5 +1,5 @@
-// Health, readiness, metrics and the event stream.
-import express, { type Router } from 'express';
+// Health, readiness, metrics, the API document and the event stream.
+import express, { type RequestHandler, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Cluster } from '../cluster/cluster.js';
 import { apiError } from '../errors.js';
@@ -7,8 +7,10 @@ import type { EventHub } from '../events/hub.js';
 import type { Metrics } from '../metrics.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import type { HotCache } from '../storage/hotCache.js';
+import type { ClusterInfo, Health, Ready } from './answers.js';
+import { openApiText } from './openapi.js';
 import { eventsFrom } from './params.js';
-import { label } from './routing.js';
+import { mountFixed } from './routing.js';
 
 const READY_TIMEOUT_MS = 1000;
 
@@ -26,19 +28,23 @@ export interface OpsRouteDeps {
 export function opsRouter(deps: OpsRouteDeps): Router {
   const router = express.Router();
 
-  router.get('/healthz', label('healthz'), (_req, res) => {
-    res.json({ status: 'ok', node: deps.nodeId });
+  const get = (path: string, routeLabel: string, handler: RequestHandler): void => mountFixed(router, path, routeLabel, { get: [handler] });
+
+  get('/healthz', 'healthz', (_req, res) => {
+    const health: Health = { status: 'ok', node: deps.nodeId };
+    res.json(health);
   });
 
-  router.get('/readyz', label('readyz'), async (_req, res) => {
+  get('/readyz', 'readyz', async (_req, res) => {
     const [redis, disk] = await Promise.all([redisOk(deps), deps.blobs.writable()]);
     deps.metrics.diskHealthy.set(disk ? 1 : 0);
     const checks = { redis, dataDir: disk };
     if (!redis || !disk) throw apiError('unavailable', 'Not ready.', { checks });
-    res.json({ status: 'ready', node: deps.nodeId, checks });
+    const ready: Ready = { status: 'ready', node: deps.nodeId, checks };
+    res.json(ready);
   });
 
-  router.get('/metrics', label('metrics'), async (_req, res) => {
+  get('/metrics', 'metrics', async (_req, res) => {
     const m = deps.metrics;
     m.blobStoreBytes.set(deps.blobs.stats.bytes);
     m.blobStoreBlobs.set(deps.blobs.stats.blobs);
@@ -49,20 +55,26 @@ export function opsRouter(deps: OpsRouteDeps): Router {
   });
 
   // Membership and this node's cache state (read-only; `kubecdn cluster` asks every member).
-  router.get('/cluster', label('cluster'), (_req, res) => {
-    res.json(
-      deps.cluster?.info() ?? {
-        self: deps.nodeId,
-        members: [],
-        standalone: true,
-        replicationFactor: 1,
-        cache: { bytes: 0, maxBytes: 0, entries: 0 },
-        underReplicated: 0,
-      },
-    );
+  get('/cluster', 'cluster', (_req, res) => {
+    const info: ClusterInfo = deps.cluster?.info() ?? {
+      self: deps.nodeId,
+      members: [],
+      standalone: true,
+      replicationFactor: 1,
+      cache: { bytes: 0, maxBytes: 0, entries: 0 },
+      underReplicated: 0,
+    };
+    res.json(info);
   });
 
-  router.get('/events', label('events'), (req, res) => deps.hub.open(req, res, eventsFrom(req)));
+  // The API document (docs/openapi.json): public, the same for every node of a version; five minutes of caching
+  // keeps a client from fetching its ~300 KB on every call while an upgrade is seen soon.
+  get('/openapi.json', 'openapi', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.type('application/json').send(openApiText());
+  });
+
+  get('/events', 'events', (req, res) => deps.hub.open(req, res, eventsFrom(req)));
 
   return router;
 }

@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { type ApiError, apiError } from '../errors.js';
 import type { AcquireOptions } from '../locks/types.js';
-import { DIGEST_RE } from '../storage/blobStore.js';
+import { nameSchema } from '../names.js';
 
 export const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -45,16 +45,21 @@ const once = (refused: () => ApiError): Param<string | undefined> => ({ rule: z.
 /** A header given at most once. */
 const header = (name: string): Param<string | undefined> => once(() => apiError('invalid_header', `${name} must be given once.`));
 
+// Each rule states its whole constraint on the raw value (a pattern, a range), before any transform: the API document
+// (openapi.ts) is generated from these schemas, and shows the input side.
+
 // At most 15 digits: every such number is exact as a double, and as a Redis integer.
 const VERSION_RE = /^[1-9]\d{0,14}$/;
+const MAX_VERSION = 999_999_999_999_999;
 const version: Param<number> = {
   // a string from a query, a number (or a string) from a JSON body
-  rule: z.union([z.string(), z.number().transform(String)]).pipe(z.string().regex(VERSION_RE).transform(Number)),
+  rule: z.union([z.string().regex(VERSION_RE), z.int().min(1).max(MAX_VERSION)]).transform(Number),
   refused: () => apiError('invalid_version'),
 };
 
 const limit: Param<number> = {
-  rule: z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().min(1).max(MAX_PAGE)).default(DEFAULT_PAGE),
+  // 1-1000, written without leading zeros
+  rule: z.string().regex(/^(?:[1-9]\d{0,2}|1000)$/).transform(Number).default(DEFAULT_PAGE),
   refused: invalid(`limit must be a whole number from 1 to ${MAX_PAGE}.`),
 };
 
@@ -63,11 +68,12 @@ const waitMs: Param<number | undefined> = {
   refused: invalid('waitMs must be a whole number of milliseconds (at most 9999999).'),
 };
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const prefix: Param<string> = {
   rule: z
     .string()
-    .refine((p) => Buffer.byteLength(p) <= MAX_PREFIX_BYTES && !CONTROL.test(p))
+    .regex(/^[^\u0000-\u001f\u007f]*$/)
+    .max(MAX_PREFIX_BYTES)
+    .refine((p) => Buffer.byteLength(p) <= MAX_PREFIX_BYTES)
     .transform((p) => p.normalize('NFC'))
     .default(''),
   refused: (raw) =>
@@ -79,8 +85,8 @@ const prefix: Param<string> = {
 const contentSha256: Param<string | undefined> = {
   rule: z
     .string()
+    .regex(/^[0-9a-fA-F]{64}$/)
     .transform((s) => s.toLowerCase())
-    .pipe(z.string().regex(DIGEST_RE))
     .optional(),
   refused: (raw) =>
     typeof raw === 'string'
@@ -115,7 +121,7 @@ const lockBody: Param<number> = {
   // no body at all is the default lease
   rule: z
     .strictObject({ ttlMs: z.number().int().min(MIN_TTL_MS).max(MAX_TTL_MS).optional() })
-    .nullish()
+    .optional()
     .transform((b) => b?.ttlMs ?? DEFAULT_TTL_MS),
   refused: invalid(`The body must be {"ttlMs": ${MIN_TTL_MS}-${MAX_TTL_MS}} (optional).`),
 };
@@ -125,13 +131,15 @@ const revertBody: Param<{ version: unknown }> = {
   refused: invalid('The body must be {"version": N}.'),
 };
 
+const compatWriteShape = z.object({ file_name: z.string(), file_content: z.string() });
 const compatWriteBody: Param<{ file_name: string; file_content: string }> = {
-  rule: z.object({ file_name: z.string(), file_content: z.string() }),
+  rule: compatWriteShape,
   refused: invalid('The body must be {"file_name": "...", "file_content": "..."}.'),
 };
 
+const compatAddShape = z.object({ filename: z.string(), content: z.string().default('') });
 const compatAddBody: Param<{ filename: string; content: string }> = {
-  rule: z.object({ filename: z.string(), content: z.string().default('') }),
+  rule: compatAddShape,
   refused: invalid('The body must be {"filename": "...", "content"?: "..."}.'),
 };
 
@@ -169,9 +177,13 @@ export function versionsQuery(req: Input): { cursor: number | undefined; limit: 
   return { limit: take(limit, req.query.limit), cursor: cursor === undefined ? undefined : take(version, cursor) };
 }
 
-/** X-Lock-Token (a lock-API token this write works under) and ?waitMs= (how long to wait behind a lock). */
-export function lockOptions(req: Input): AcquireOptions {
-  return { token: take(writeLockToken, req.headers['x-lock-token']), waitMs: take(waitMs, req.query.waitMs) };
+/**
+ * X-Lock-Token (a lock-API token this write works under) and ?waitMs= (how long to wait behind a lock), at most
+ * `maxWaitMs` (longestWaitMs: a longer wait would outlast the connection).
+ */
+export function lockOptions(req: Input, maxWaitMs: number): AcquireOptions {
+  const wait = take(waitMs, req.query.waitMs);
+  return { token: take(writeLockToken, req.headers['x-lock-token']), waitMs: wait === undefined ? undefined : Math.min(wait, maxWaitMs) };
 }
 
 export interface PutParams {
@@ -183,15 +195,15 @@ export interface PutParams {
   readonly lock: AcquireOptions;
 }
 
-/** PUT /files/{name}: everything but the body, checked before the body is read. */
-export function putParams(req: Input): PutParams {
+/** PUT /files/{name}: everything but the body, checked before the body is read; a wait is at most `maxWaitMs`. */
+export function putParams(req: Input, maxWaitMs: number): PutParams {
   const h = req.headers;
   return {
     expectedSha256: take(contentSha256, h['x-content-sha256']),
     ifMatch: take(ifMatch, h['if-match']),
     ifNoneMatch: take(ifNoneMatch, h['if-none-match']),
     contentType: take(contentType, h['content-type']),
-    lock: lockOptions(req),
+    lock: lockOptions(req, maxWaitMs),
   };
 }
 
@@ -199,13 +211,17 @@ export function putParams(req: Input): PutParams {
 export const revertTarget = (body: unknown): number => parseVersion(take(revertBody, body).version);
 
 /**
- * Taking a lock: the lease's length from the body ({"ttlMs": N}, optional), ?waitMs= (default: do not wait) and
- * X-Lock-Holder (default: `defaultHolder`).
+ * Taking a lock: the lease's length from the body ({"ttlMs": N}, optional), ?waitMs= (default: do not wait; at most
+ * `maxWaitMs`) and X-Lock-Holder (default: `defaultHolder`).
  */
-export function lockRequest(req: Input & { readonly body?: unknown }, defaultHolder: string): { ttlMs: number; waitMs: number; holder: string } {
+export function lockRequest(
+  req: Input & { readonly body?: unknown },
+  defaultHolder: string,
+  maxWaitMs: number,
+): { ttlMs: number; waitMs: number; holder: string } {
   return {
     ttlMs: take(lockBody, req.body),
-    waitMs: take(waitMs, req.query.waitMs) ?? 0,
+    waitMs: Math.min(take(waitMs, req.query.waitMs) ?? 0, maxWaitMs),
     holder: holder.parse(req.headers['x-lock-holder']) ?? defaultHolder,
   };
 }
@@ -231,3 +247,30 @@ export function eventsFrom(req: Input): string | undefined {
   const query = take(from, req.query.from);
   return lastEventId.parse(req.headers['last-event-id']) ?? query;
 }
+
+/**
+ * The rules above as the API document shows them (openapi.ts): the same schemas, grouped by where they are read.
+ * A body rule refused as a whole (revert's version, the original API's names) is shown with its field's own rule.
+ */
+export const documented = {
+  version: version.rule,
+  limit: limit.rule,
+  waitMs: waitMs.rule,
+  prefix: prefix.rule,
+  listCursor: listCursor.rule,
+  versionCursor: version.rule.optional(),
+  contentSha256: contentSha256.rule,
+  ifMatch: ifMatch.rule,
+  ifNoneMatch: ifNoneMatch.rule,
+  writeLockToken: writeLockToken.rule,
+  leaseToken: leaseToken.rule,
+  holder,
+  lockBody: lockBody.rule,
+  revertBody: z.object({ version: version.rule }),
+  compatWriteBody: compatWriteShape.extend({ file_name: nameSchema }),
+  compatAddBody: compatAddShape.extend({ filename: nameSchema }),
+  name: nameSchema,
+  compatQuery: z.string(),
+  from: from.rule,
+  lastEventId,
+} as const;

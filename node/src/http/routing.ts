@@ -3,7 +3,7 @@
 // against the undecoded pathname, so these RegExps see the path as sent. They capture nothing on purpose: Express
 // decodes every capture (answering a bad escape with its own 400), where a name is decoded once, by nameFromPath, and
 // a bad escape is invalid_name. The /files/ routes agree with the read path's classify() (test/unit/routing.test.ts).
-import type { Request, RequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
 import { apiError } from '../errors.js';
 import { nameFromPath } from '../names.js';
 
@@ -55,11 +55,30 @@ export function mount(router: Router, route: NamedRoute, methods: Partial<Record
   r.all((req, _res, next) => next(req.originalUrl.startsWith('/') ? undefined : 'route'));
   r.all(label(route.label));
   for (const [method, handlers] of Object.entries(methods) as [Method, RequestHandler[]][]) r[method](...handlers);
-  const refuse: RequestHandler = (_req, res, next) => {
+  // named: test/unit/openapi.test.ts tells the 405 from the routes' own handlers by it
+  const methodNotAllowed: RequestHandler = (_req, res, next) => {
     if (route.allow !== undefined) res.setHeader('Allow', route.allow);
     next(apiError('method_not_allowed'));
   };
-  r.head(refuse).all(refuse);
+  r.head(methodNotAllowed).all(methodNotAllowed);
+}
+
+/**
+ * Mounts a route at a fixed `path` (no name in it): each of `methods` with its handlers (HEAD runs GET's, as Express
+ * does), and any other method answered 405 with Allow, like the named routes: RFC 9110 15.5.6 (schemathesis found
+ * these answering 404 route_not_found). Only the path exactly: "/files/" is the file of the empty name, not the list.
+ */
+export function mountFixed(router: Router, path: string, routeLabel: string, methods: Partial<Record<Method, (RequestHandler | ErrorRequestHandler)[]>>): void {
+  const r = router.route(path);
+  r.all(label(routeLabel));
+  for (const [method, handlers] of Object.entries(methods) as [Method, (RequestHandler | ErrorRequestHandler)[]][]) r[method](...handlers);
+  const allow = Object.keys(methods).flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]));
+  const methodNotAllowed: RequestHandler = (req, res, next) => {
+    if (req.path !== path) return next('route');
+    res.setHeader('Allow', allow.join(', '));
+    next(apiError('method_not_allowed'));
+  };
+  r.all(methodNotAllowed);
 }
 
 /**

@@ -1,21 +1,31 @@
-// The shapes stored in Redis (as JSON) and returned by the API.
+// The shapes stored in Redis (as JSON) and returned by the API. VersionRecord is a zod schema so the API document
+// (http/openapi.ts) describes exactly the type the code builds.
+import { z } from 'zod';
 
-export interface VersionRecord {
-  readonly version: number;
-  /** null for a delete marker */
-  readonly sha256: string | null;
-  readonly size: number;
-  readonly contentType: string | null;
-  /** ISO 8601, set by the accepting node */
-  readonly createdAt: string;
-  /** id of the node that accepted the write */
-  readonly node: string;
-  /** the version whose content a revert copied */
-  readonly revertedFrom: number | null;
-  readonly deleted: boolean;
-  /** the content already existed under another name or version, and this version points at that blob */
-  readonly deduplicated: boolean;
-}
+export const EVENT_NAMES = ['file_added', 'file_updated', 'file_reverted', 'file_deleted'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+export const versionRecordSchema = z
+  .object({
+    version: z.int().min(1),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable()
+      .meta({ description: 'null for a delete marker' }),
+    size: z.int().min(0),
+    contentType: z.string().nullable(),
+    createdAt: z.iso.datetime().meta({ description: 'ISO 8601, set by the accepting node' }),
+    node: z.string().meta({ description: 'id of the node that accepted the write' }),
+    revertedFrom: z.int().min(1).nullable().meta({ description: 'the version whose content a revert copied' }),
+    deleted: z.boolean(),
+    deduplicated: z
+      .boolean()
+      .meta({ description: 'the content already existed under another name or version, and this version points at that blob' }),
+  })
+  .meta({ id: 'VersionRecord' });
+
+export type VersionRecord = Readonly<z.infer<typeof versionRecordSchema>>;
 
 /** A version about to be committed: the commit script assigns the number. */
 export type NewVersion = Omit<VersionRecord, 'version'>;
@@ -24,8 +34,6 @@ export interface ContentOwner {
   readonly name: string;
   readonly version: number;
 }
-
-export type EventName = 'file_added' | 'file_updated' | 'file_reverted' | 'file_deleted';
 
 export interface FileState {
   /** number of versions so far (0: the name was never written) */
