@@ -24,7 +24,7 @@ DIR="$(cd "$1" && pwd)"
 [ -e "$DIR/netns" ] && die "$DIR already holds a cluster (run stop.sh first)"
 touch "$DIR/.kubecdn-cluster"
 STATE="$DIR/state"
-mkdir -p "$STATE"/{containerd,cni/conf,cni/ipam,kubelet/logs,kubelet/root,local-path,prometheus/targets,prometheus/data} "$DIR/logs"
+mkdir -p "$STATE"/{containerd,cni/conf,cni/ipam,kubelet/logs,kubelet/root,local-path,prometheus/targets,prometheus/rules,prometheus/data} "$DIR/logs"
 TIMEOUT="${KUBECDN_CLUSTER_TIMEOUT:-300}"
 deadline=$((SECONDS + TIMEOUT))
 
@@ -176,6 +176,7 @@ KUBECDN_POD_CIDR=$POD_CIDR
 KUBECDN_INGRESS_URL=http://$NS_IP
 KUBECDN_PROMETHEUS_URL=http://$NS_IP:9090
 KUBECDN_PROMETHEUS_TARGETS=$STATE/prometheus/targets/kubecdn.json
+KUBECDN_PROMETHEUS_RULES=$STATE/prometheus/rules
 KUBECDN_CONTAINERD_SOCK=$SOCK
 KUBECDN_IMAGE=$KUBECDN_IMAGE
 KUBECDN_REDIS_IMAGE=$KUBECDN_REDIS_IMAGE

@@ -69,6 +69,83 @@ async function replicated(members: number): Promise<boolean> {
   return true;
 }
 
+const PROMETHEUS = ENV.KUBECDN_PROMETHEUS_URL ?? '';
+const PROVOKED = /^Kubecdn(NodeDown|UnderReplicated|RedisUnreachable) /;
+
+async function promApi(path: string): Promise<Obj> {
+  return (JSON.parse((await http(`${PROMETHEUS}/api/v1/${path}`)).body.toString()) as Obj).data as Obj;
+}
+
+/** The active (pending or firing) alerts, as `<alertname> <pod, node or cdncluster>`. */
+async function activeAlerts(): Promise<string[]> {
+  const alerts = (await promApi('alerts')).alerts as Obj[];
+  return alerts.map((a) => `${a.labels.alertname} ${a.labels.pod ?? a.labels.node ?? a.labels.cdncluster}`).sort();
+}
+
+const alertActive = (name: string): Promise<true> =>
+  waitFor(`${name} active`, async () => (await activeAlerts()).some((a) => a.startsWith(name)) || undefined, 120_000, 1000);
+
+/** The host pid of a pod's container, from the cluster's containerd. */
+function containerPid(pod: string): number {
+  const id = String(getJson('pod', pod, '-n', NAMESPACE).status.containerStatuses[0].containerID).replace('containerd://', '');
+  const tasks = run('ctr', ['--address', ENV.KUBECDN_CONTAINERD_SOCK!, '-n', 'k8s.io', 'tasks', 'ls']).split('\n');
+  return Number(tasks.find((l) => l.startsWith(id))!.split(/\s+/)[1]);
+}
+
+/** Resets the forwarded TCP connections `match` selects, in the cluster's network namespace, until mend(). */
+function cut(match: string): { mend: () => void } {
+  const nft = (script: string): string => run('nsenter', [`--net=/run/netns/${ENV.KUBECDN_NETNS}`, 'nft', '-f', '-'], script);
+  nft(`table inet kubecdn-e2e {\n chain forward {\n  type filter hook forward priority -10; policy accept;\n  ${match} reject with tcp reset\n }\n}\n`);
+  return { mend: () => void nft('delete table inet kubecdn-e2e\n') };
+}
+
+async function healthyAgain(): Promise<void> {
+  await waitFor('3 ready nodes', () => clusterReady(3), 300_000, 2000);
+  await waitFor('R copies on 3 nodes', () => replicated(3), 300_000, 2000);
+  await waitFor('no provoked alert active', async () => !(await activeAlerts()).some((a) => PROVOKED.test(a)), 120_000, 1000);
+}
+
+/** A node that stops answering (SIGSTOP: no hand-off, no goodbye): KubecdnNodeDown for it, and for it only. */
+async function hungNode(): Promise<void> {
+  const pid = containerPid('cdn-1');
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await alertActive('KubecdnNodeDown cdn-1');
+    expect((await activeAlerts()).filter((a) => a.startsWith('KubecdnNodeDown'))).toEqual(['KubecdnNodeDown cdn-1']);
+  } finally {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // gone: its liveness probe had it restarted
+    }
+  }
+  await healthyAgain();
+}
+
+/** cdn-2 stays a member (its heartbeats reach Redis) but its peers' pushes are refused: KubecdnUnderReplicated. */
+async function peersCutOff(): Promise<void> {
+  const ip = Object.fromEntries(nodePods().map((p) => [p.name, p.ip]));
+  const { mend } = cut(`ip saddr { ${ip['cdn-0']}, ${ip['cdn-1']} } ip daddr ${ip['cdn-2']} tcp dport 8080`);
+  try {
+    await alertActive('KubecdnUnderReplicated cdn-');
+  } finally {
+    mend();
+  }
+  await healthyAgain();
+}
+
+/** Every node's Redis connection reset, and new ones refused: KubecdnRedisUnreachable on each node. */
+async function redisCutOff(): Promise<void> {
+  const redis = getJson('pods', '-n', NAMESPACE, '-l', 'kubecdn.io/cluster=cdn,app.kubernetes.io/component=redis').items[0] as Obj;
+  const { mend } = cut(`ip daddr ${redis.status.podIP} tcp dport 6379`);
+  try {
+    for (const n of ['cdn-0', 'cdn-1', 'cdn-2']) await alertActive(`KubecdnRedisUnreachable ${n}`);
+  } finally {
+    mend();
+  }
+  await healthyAgain();
+}
+
 describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', () => {
   it('a pod reaches the cluster but nothing outside it', () => {
     const outside = Object.values(networkInterfaces())
@@ -343,7 +420,7 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
     // The target labels a user's scrape gets: the ServiceMonitor's relabelling, or docs/metrics.md's job for
     // Prometheus without the operator (namespace, and the pod's kubecdn.io/cluster as cdncluster).
     const labels = { namespace: NAMESPACE, [CLUSTER_TARGET_LABEL]: 'cdn' };
-    writeFileSync(ENV.KUBECDN_PROMETHEUS_TARGETS!, JSON.stringify([{ targets: pods.map((p) => `${p.ip}:8080`), labels }]));
+    writeFileSync(ENV.KUBECDN_PROMETHEUS_TARGETS!, JSON.stringify(pods.map((p) => ({ targets: [`${p.ip}:8080`], labels: { ...labels, pod: p.name } }))));
     const prom = async (query: string): Promise<Obj[]> => {
       const r = await http(`${ENV.KUBECDN_PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(query)}`);
       return (JSON.parse(r.body.toString()) as Obj).data.result as Obj[];
@@ -376,6 +453,22 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
       return empty.length === 0;
     }, 120_000, 5000).catch(() => undefined);
     expect(empty).toEqual([]);
+  });
+
+  it('the shipped alerts fire when provoked: a hung node, a node its peers cannot reach, Redis cut off', async () => {
+    // The chart's rules with every `for:` cut to 0s, in this copy only: an alert is active at the first evaluation
+    // its expression holds (the durations themselves are promtool's to check, test/operator/alerts.test.ts).
+    const rendered = YAML.parse(helm('template', 'kubecdn', CHART, '-n', RELEASE_NAMESPACE, '--kube-version', '1.32.0', '--set', 'alerts.force=true', '--show-only', 'templates/prometheusrule.yaml')) as Obj;
+    const groups = (rendered.spec.groups as Obj[]).map((g) => ({ ...g, rules: (g.rules as Obj[]).map((r) => ({ ...r, for: '0s' })) }));
+    writeFileSync(join(ENV.KUBECDN_PROMETHEUS_RULES!, 'kubecdn.yml'), YAML.stringify({ groups }));
+    expect((await http(`${PROMETHEUS}/-/reload`, { method: 'POST' })).status).toBe(200);
+    await waitFor('the rules evaluated', async () =>
+      ((await promApi('rules')).groups as Obj[]).some((g) => g.name === 'kubecdn' && !String(g.lastEvaluation).startsWith('0001')), 60_000, 500);
+    // The control: none of them is active on the healthy cluster.
+    expect((await activeAlerts()).filter((a) => PROVOKED.test(a))).toEqual([]);
+    await hungNode();
+    await peersCutOff();
+    await redisCutOff();
   });
 
   it('deleting the CdnCluster and helm uninstall leave only what docs/operator.md says is kept', async () => {
