@@ -117,12 +117,12 @@ ensure_cluster_tools() {
   command -v apt-get >/dev/null 2>&1 || { echo "no apt-get to install containerd, runc and the CNI plugins"; return 1; }
   [ -d /sys/fs/cgroup ] || { echo "no cgroup file system"; return 1; }
   local missing=() tool
-  for tool in containerd runc buildah debootstrap conntrack iptables prometheus; do
+  for tool in containerd runc buildah debootstrap conntrack iptables ipset prometheus; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
   if [ "${#missing[@]}" -gt 0 ]; then
-    apt_install containerd runc containernetworking-plugins buildah debootstrap conntrack iptables prometheus >&2 ||
+    apt_install containerd runc containernetworking-plugins buildah debootstrap conntrack iptables ipset prometheus >&2 ||
       { echo "could not install ${missing[*]}"; return 1; }
   fi
   ip netns add kubecdn-probe-$$ 2>/dev/null || { echo "cannot create a network namespace"; return 1; }

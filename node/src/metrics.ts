@@ -327,7 +327,7 @@ function integrityMetrics(r: Registry[]) {
     }),
     redisUp: new Gauge({
       name: 'kubecdn_redis_up',
-      help: '1 while the Redis command connection is ready',
+      help: '1 while Redis answers a PING within 1 s (the readiness check), read on each scrape',
       registers: r,
     }),
     commitDurability: new Gauge({

@@ -3,7 +3,8 @@
 # same k8s.io/kubernetes module), CoreDNS with only the plugins the cluster uses, Traefik v3 (the Ingress controller)
 # and the pause binary. Same cache and bin dir as test/controlplane/build.sh; prints the bin dir as the last line.
 #
-# Env: KUBECDN_COREDNS_VERSION (v1.15.0), KUBECDN_TRAEFIK_VERSION (v3.6.12), KUBECDN_LOCALPATH_VERSION (v0.0.30), plus everything controlplane/build.sh reads.
+# Env: KUBECDN_COREDNS_VERSION (v1.15.0), KUBECDN_TRAEFIK_VERSION (v3.6.12), KUBECDN_LOCALPATH_VERSION (v0.0.30),
+# KUBECDN_KUBEROUTER_VERSION (v2.1.0), plus everything controlplane/build.sh reads.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 COREDNS_VERSION="${KUBECDN_COREDNS_VERSION:-v1.15.0}"
@@ -12,6 +13,12 @@ TRAEFIK_VERSION="${KUBECDN_TRAEFIK_VERSION:-v3.6.12}"
 # k3s's volume provisioner: PVCs get a directory writable by the pod's user, as on a real cluster's storage (the
 # controller-manager's hostpath provisioner makes root-owned 0750 directories that a non-root pod cannot write).
 LOCALPATH_VERSION="${KUBECDN_LOCALPATH_VERSION:-v0.0.30}"
+# The NetworkPolicy enforcer, kube-router in firewall-only mode (iptables + ipset). kubernetes-sigs'
+# kube-network-policies was the first choice, but every verdict it takes goes through an nftables `queue` rule, and
+# kernels built without CONFIG_NFT_QUEUE (this CI's VM) refuse that rule ("Could not process rule: No such file or
+# directory"). kube-router needs only iptables matches this kernel has (physdev, set, addrtype, comment, mark) and the
+# ipset tool. v2.1.0 is the release the Go proxy serves here; it runs inside the cluster's network namespace only.
+KUBEROUTER_VERSION="${KUBECDN_KUBEROUTER_VERSION:-v2.1.0}"
 log() { echo "[cluster/build] $*" >&2; }
 
 BIN="$(KUBECDN_K8S_EXTRA_CMDS="kubelet kube-proxy kubectl" "$HERE/../controlplane/build.sh" | tail -n1)"
@@ -21,7 +28,10 @@ LOG="$ROOT/build.log"
 if [ -z "${GO:-}" ]; then
   if command -v go >/dev/null 2>&1; then GO="$(command -v go)"; else GO=/usr/local/go/bin/go; fi
 fi
-have_all() { [ -x "$BIN/coredns" ] && [ -x "$BIN/traefik" ] && [ -x "$BIN/pause" ] && [ -x "$BIN/local-path-provisioner" ]; }
+have_all() {
+  [ -x "$BIN/coredns" ] && [ -x "$BIN/traefik" ] && [ -x "$BIN/pause" ] && [ -x "$BIN/local-path-provisioner" ] &&
+    [ -x "$BIN/kube-router" ]
+}
 if have_all; then echo "$BIN"; exit 0; fi
 
 exec 9>"$ROOT/.cluster-build.lock"
@@ -127,8 +137,17 @@ build_localpath() {
     "$GO" install -trimpath -ldflags "-s -w" "github.com/rancher/local-path-provisioner@$LOCALPATH_VERSION")
 }
 
+build_kuberouter() {
+  [ -x "$BIN/kube-router" ] && return 0
+  (cd "$SRC" && GOBIN="$BIN" GOFLAGS='' run_step "go install kube-router $KUBEROUTER_VERSION" \
+    "$GO" install -trimpath \
+    -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBEROUTER_VERSION" \
+    "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBEROUTER_VERSION")
+}
+
 build_pause
 build_localpath
+build_kuberouter
 build_coredns
 build_traefik
 echo "$BIN"

@@ -24,16 +24,16 @@ DIR="$(cd "$1" && pwd)"
 [ -e "$DIR/netns" ] && die "$DIR already holds a cluster (run stop.sh first)"
 touch "$DIR/.kubecdn-cluster"
 STATE="$DIR/state"
-mkdir -p "$STATE"/{containerd,cni/conf,cni/ipam,kubelet/logs,kubelet/root,local-path,prometheus/targets,prometheus/data} "$DIR/logs"
+mkdir -p "$STATE"/{containerd,cni/conf,cni/ipam,kubelet/logs,kubelet/root,local-path,prometheus/targets,prometheus/rules,prometheus/data} "$DIR/logs"
 TIMEOUT="${KUBECDN_CLUSTER_TIMEOUT:-300}"
 deadline=$((SECONDS + TIMEOUT))
 
 BIN="${KUBECDN_K8S_BIN:-$("$HERE/build.sh" | tail -n1)}"
-for b in kubelet kube-proxy kubectl coredns traefik local-path-provisioner; do
+for b in kubelet kube-proxy kubectl coredns traefik local-path-provisioner kube-router; do
   [ -x "$BIN/$b" ] || die "missing $BIN/$b (run test/cluster/build.sh)"
 done
-for t in containerd runc ctr iptables ip nsenter conntrack prometheus; do
-  command -v "$t" >/dev/null || die "missing $t (apt-get install containerd runc containernetworking-plugins iptables conntrack prometheus)"
+for t in containerd runc ctr iptables ipset ip nsenter conntrack prometheus; do
+  command -v "$t" >/dev/null || die "missing $t (apt-get install containerd runc containernetworking-plugins iptables ipset conntrack prometheus)"
 done
 [ -x /usr/lib/cni/bridge ] || die "missing CNI plugins in /usr/lib/cni (apt-get install containernetworking-plugins)"
 
@@ -100,7 +100,8 @@ iptables -I FORWARD -j "KCDN-$ID"
 log "network namespace $NS: host $HOST_IP, cluster $NS_IP, pods $POD_CIDR"
 
 # ---------------------------------------------------------- control plane
-KUBECONFIG="$(KUBECDN_CP_ADDR="$NS_IP" KUBECDN_CP_KWOK=0 KUBECDN_CP_SCHEDULER=1 KUBECDN_K8S_BIN="$BIN" \
+# 6443 (free in a namespace of its own): the port a real cluster's API server has, and the operator's egress policy allows.
+KUBECONFIG="$(KUBECDN_CP_ADDR="$NS_IP" KUBECDN_CP_API_PORT=6443 KUBECDN_CP_KWOK=0 KUBECDN_CP_SCHEDULER=1 KUBECDN_K8S_BIN="$BIN" \
   inns "$HERE/../controlplane/start.sh" "$DIR/cp" | tail -n1)"
 export KUBECONFIG
 kc() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG" "$@"; }
@@ -129,6 +130,16 @@ spawn kube-proxy "$BIN/kube-proxy" --kubeconfig="$DIR/cp/kube-proxy.kubeconfig" 
   --proxy-mode=iptables --cluster-cidr="$POD_CIDR" --conntrack-max-per-core=0 \
   --metrics-bind-address=127.0.0.1:10249 --healthz-bind-address=127.0.0.1:10256 --v=1
 wait_for "kube-proxy" inns curl -fsS http://127.0.0.1:10256/healthz
+
+# ------------------------------------------------------ NetworkPolicy enforcer
+# kube-router's firewall only (no routing, no service proxy, no CNI): iptables chains KUBE-ROUTER-*/KUBE-POD-FW-*/
+# KUBE-NWPLCY-* and KUBE-* ipsets, all in this namespace. Traffic from the node's own addresses (the kubelet's probes,
+# and Traefik and Prometheus, which run on the node here) is always admitted, as the NetworkPolicy API says.
+spawn kube-router "$BIN/kube-router" --kubeconfig="$KUBECONFIG" --hostname-override=kcdn-node \
+  --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false --enable-pod-egress=false \
+  --service-cluster-ip-range=10.0.0.0/24 --health-port=20244 --metrics-port=0 --v=1
+wait_for "kube-router" inns bash -c "curl -fsS http://127.0.0.1:20244/healthz && iptables -S KUBE-ROUTER-FORWARD"
+log "kube-router enforcing NetworkPolicies"
 
 # ------------------------------------------------------------------ CoreDNS
 render "$HERE/conf/Corefile" "$STATE/Corefile"
@@ -165,6 +176,7 @@ KUBECDN_POD_CIDR=$POD_CIDR
 KUBECDN_INGRESS_URL=http://$NS_IP
 KUBECDN_PROMETHEUS_URL=http://$NS_IP:9090
 KUBECDN_PROMETHEUS_TARGETS=$STATE/prometheus/targets/kubecdn.json
+KUBECDN_PROMETHEUS_RULES=$STATE/prometheus/rules
 KUBECDN_CONTAINERD_SOCK=$SOCK
 KUBECDN_IMAGE=$KUBECDN_IMAGE
 KUBECDN_REDIS_IMAGE=$KUBECDN_REDIS_IMAGE

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # stop.sh DIR - stop a cluster started by start.sh DIR and undo everything it did to the host: kill only the
 # processes it started (by pid), every container of its containerd, unmount what lies under DIR, remove its cgroups,
-# its host iptables chain, its network namespace (and with it the veth, the bridge, the namespace's iptables and
-# sysctls), restore the host sysctls the kubelet changed, and remove DIR. Safe to run twice.
+# kube-router's chains and ipsets, its host iptables chain, its network namespace (and with it the veth, the bridge,
+# the namespace's iptables and sysctls), restore the host sysctls the kubelet changed, and remove DIR. Safe to run
+# twice.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { echo "[cluster/stop] $*" >&2; }
@@ -41,7 +42,17 @@ if [ -S "$SOCK" ]; then
   for _ in $(seq 1 100); do c tasks ls 2>/dev/null | grep -q RUNNING || break; sleep 0.1; done
   for t in $(c tasks ls -q 2>/dev/null); do c tasks delete -f "$t" >/dev/null 2>&1; done
 fi
-kill_pidfile "$DIR"/{traefik,coredns,kube-proxy,local-path-provisioner,prometheus,containerd}.pid
+kill_pidfile "$DIR"/{kube-router,traefik,coredns,kube-proxy,local-path-provisioner,prometheus,containerd}.pid
+# kube-router's rules and sets live in the namespace and would go with it; removed first all the same, so a kept
+# namespace (a failed delete) holds no firewall. Every ipset there is kube-router's: nothing else in it uses ipset.
+if [ -n "$NS" ] && [ -e "/run/netns/$NS" ]; then
+  nsx() { nsenter --net="/run/netns/$NS" "$@"; }
+  rules="$(nsx iptables-save -t filter 2>/dev/null)"
+  if grep -qE 'KUBE-(ROUTER|POD-FW|NWPLCY)-' <<<"$rules"; then
+    grep -vE 'KUBE-(ROUTER|POD-FW|NWPLCY)-' <<<"$rules" | nsx iptables-restore
+  fi
+  nsx ipset destroy 2>/dev/null
+fi
 # Shims of this containerd (found by its socket path) that outlived it.
 for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $SOCK" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 [ -d "$DIR/cp" ] && KUBECDN_KEEP_STATE=1 "$HERE/../controlplane/stop.sh" "$DIR/cp" >/dev/null 2>&1

@@ -22,6 +22,8 @@
 #   KUBECDN_CP_ADDR          the apiserver's address (default 127.0.0.1). test/cluster runs this script inside its
 #                            network namespace with the namespace's own address, which pods and the host both reach
 #   KUBECDN_CP_SCHEDULER     1: run kube-scheduler even without kwok (a real kubelet's node needs it)
+#   KUBECDN_CP_API_PORT      the apiserver's port (default: a free one). test/cluster gives 6443, the port a real
+#                            cluster's pods meet, which the chart's operator NetworkPolicy admits
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -211,7 +213,7 @@ log "etcd ready on 127.0.0.1:$ETCD_PORT"
 
 # ---------------------------------------------------------- kube-apiserver
 for attempt in 1 2 3; do
-  API_PORT="$(pick_port)"
+  API_PORT="${KUBECDN_CP_API_PORT:-$(pick_port)}"
   write_kubeconfig "$DIR/kubeconfig" "$ADMIN_TOKEN" kubecdn-admin "$API_PORT"
   write_kubeconfig "$DIR/controller-manager.kubeconfig" "$KCM_TOKEN" system:kube-controller-manager "$API_PORT"
   write_kubeconfig "$DIR/scheduler.kubeconfig" "$SCHED_TOKEN" system:kube-scheduler "$API_PORT"

@@ -16,7 +16,7 @@ const CLUSTER = resolve(import.meta.dirname, '../cluster');
 /** Why this machine cannot run real pods, or undefined when it can. */
 export function cannotRunPods(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root (a network namespace, containerd and a kubelet need root)';
-  for (const tool of ['containerd', 'runc', 'buildah', 'debootstrap', 'iptables', 'nsenter']) {
+  for (const tool of ['containerd', 'runc', 'buildah', 'debootstrap', 'iptables', 'ipset', 'nsenter']) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {

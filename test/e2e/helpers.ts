@@ -108,3 +108,46 @@ export function readLoad(base: string, files: Map<string, string>, maxRequests =
     },
   };
 }
+
+/**
+ * A long-running pod to connect from, meeting Pod Security "restricted" (the e2e namespaces enforce it), from the
+ * image the cluster already holds.
+ */
+export function startProbePod(namespace: string, name: string, labels: Record<string, string> = {}): void {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: { 'app.kubernetes.io/name': 'probe', ...labels } },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{
+        name: 'probe', image: ENV.KUBECDN_IMAGE, imagePullPolicy: 'IfNotPresent',
+        command: ['node', '-e', 'setInterval(() => {}, 1 << 30)'],
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      }],
+    },
+  };
+  kubectlIn(JSON.stringify(pod), 'apply', '-f', '-');
+}
+
+// Connects to each host:port, sends one line, and reports the first line answered (Redis: `-NOAUTH ...`, the node:
+// `HTTP/1.1 400 ...`) or why none came (ECONNREFUSED: a policy's REJECT; timeout).
+const PROBE = `
+  const net = require('node:net');
+  const one = (t) => new Promise((res) => {
+    const [host, port] = t.split(':');
+    const s = net.connect({ host, port: Number(port), timeout: 2000 });
+    s.on('connect', () => s.write('PING\\r\\n'));
+    s.on('data', (d) => { s.destroy(); res(d.toString().split('\\r\\n')[0]); });
+    s.on('timeout', () => { s.destroy(); res('timeout'); });
+    s.on('error', (e) => res(e.code));
+    s.on('end', () => res('closed'));
+  });
+  Promise.all(process.argv.slice(1).map(one)).then((r) => console.log(JSON.stringify(r)));`;
+
+/** What `pod` gets from each `host:port` (see PROBE), through kubectl exec. */
+export function probeFrom(namespace: string, pod: string, targets: string[]): Record<string, string> {
+  const out = JSON.parse(kubectl('exec', '-n', namespace, pod, '--', 'node', '-e', PROBE, ...targets)) as string[];
+  return Object.fromEntries(targets.map((t, i) => [t, out[i]!]));
+}

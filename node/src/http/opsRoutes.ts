@@ -38,6 +38,7 @@ export function opsRouter(deps: OpsRouteDeps): Router {
   get('/readyz', 'readyz', async (_req, res) => {
     const [redis, disk] = await Promise.all([redisOk(deps), deps.blobs.writable()]);
     deps.metrics.diskHealthy.set(disk ? 1 : 0);
+    deps.metrics.redisUp.set(redis ? 1 : 0);
     const checks = { redis, dataDir: disk };
     if (!redis || !disk) throw apiError('unavailable', 'Not ready.', { checks });
     const ready: Ready = { status: 'ready', node: deps.nodeId, checks };
@@ -49,7 +50,9 @@ export function opsRouter(deps: OpsRouteDeps): Router {
     m.blobStoreBytes.set(deps.blobs.stats.bytes);
     m.blobStoreBlobs.set(deps.blobs.stats.blobs);
     m.hotCacheBytes.set(deps.hot.bytes);
-    m.redisUp.set(deps.redis.status === 'ready' ? 1 : 0);
+    // Whether Redis answers, as /readyz asks it, not whether the socket is open: a hung Redis, or a partition that
+    // drops packets, leaves the connection "ready" for as long as TCP takes to give up (minutes).
+    m.redisUp.set((await redisOk(deps)) ? 1 : 0);
     const text = await m.registry.metrics();
     res.type(m.registry.contentType).send(text);
   });

@@ -19,6 +19,7 @@ import { CLUSTER_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, namesOf, selectorString
 import type { AppliedObject, ISecret } from '../desired/types.js';
 import type { EventInput } from '../reconcile/events.js';
 import type { ExpansionSupport, ObservedState } from '../reconcile/observed.js';
+import { toClientModel } from './clientModel.js';
 import { orUndefined, toKubeError, wrapped } from './errors.js';
 import {
   nodeClaims,
@@ -102,7 +103,7 @@ export class ClientKube implements KubeApi {
     const what = `apply ${obj.kind} ${obj.metadata?.name}`;
     await wrapped(what, () =>
       this.objects.patch(
-        obj as KubernetesObject,
+        toClientModel(obj) as KubernetesObject,
         undefined,
         undefined,
         FIELD_MANAGER,
