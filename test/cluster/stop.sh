@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # stop.sh DIR - stop a cluster started by start.sh DIR and undo everything it did to the host: kill only the
 # processes it started (by pid), every container of its containerd, unmount what lies under DIR, remove its cgroups,
-# kube-router's chains and ipsets, its host iptables chain, its network namespace (and with it the veth, the bridge,
+# kube-router's chains and ipsets, its host iptables chain, the pods' network namespaces, its network namespace (and with it the veth, the bridge,
 # the namespace's iptables and sysctls), restore the host sysctls the kubelet changed, and remove DIR. Safe to run
 # twice.
 set -uo pipefail
@@ -36,8 +36,14 @@ kill_pidfile() { # FILE...: TERM, then KILL after 10 s
 [ -f "$DIR/watchdog.pid" ] && [ "$(cat "$DIR/watchdog.pid")" != "$PPID" ] && kill_pidfile "$DIR/watchdog.pid"
 # The kubelet first, so it restarts nothing; then the pods' containers, through the containerd that runs them.
 kill_pidfile "$DIR/kubelet.pid"
+PODNS=""
 if [ -S "$SOCK" ]; then
   c() { ctr --address "$SOCK" -n k8s.io "$@"; }
+  # The pods' network namespaces (/run/netns/cni-*: containerd makes one per pod sandbox and removes it only when
+  # the sandbox is removed through the CRI, which a stop by SIGKILL skips), read from the containers' specs now,
+  # while this containerd can still tell, and deleted below.
+  PODNS="$(for id in $(c containers ls -q 2>/dev/null); do c containers info "$id" 2>/dev/null; done |
+    grep -oE '/(var/)?run/netns/cni-[0-9a-f-]+' | sed 's|.*/||' | sort -u)"
   for t in $(c tasks ls -q 2>/dev/null); do c tasks kill -a -s SIGKILL "$t" >/dev/null 2>&1; done
   for _ in $(seq 1 100); do c tasks ls 2>/dev/null | grep -q RUNNING || break; sleep 0.1; done
   for t in $(c tasks ls -q 2>/dev/null); do c tasks delete -f "$t" >/dev/null 2>&1; done
@@ -70,6 +76,7 @@ if [ -n "$CGROUP_ROOT" ]; then
     find "$h$CGROUP_ROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
 fi
+for p in $PODNS; do ip netns delete "$p" 2>/dev/null; done
 if [ -n "$ID" ]; then
   iptables -D FORWARD -j "KCDN-$ID" 2>/dev/null
   iptables -F "KCDN-$ID" 2>/dev/null; iptables -X "KCDN-$ID" 2>/dev/null
