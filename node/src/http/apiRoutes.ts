@@ -107,13 +107,13 @@ function fileRead(method: 'get' | 'head'): Operation {
     tag: 'files',
     query: {
       version: p.version.optional(),
-      download: str.optional().meta({
-        description: '1: answered with Content-Disposition: attachment',
+      download: p.download.optional().meta({
+        description: '1: answered with Content-Disposition: attachment (named by the last segment of the name)',
       }),
     },
     headers: conditional,
     answers: content(method === 'head'),
-    errors: ['invalid_name', 'invalid_version', 'file_not_found', 'version_not_found', 'file_deleted', ...CONTENT_ERRORS],
+    errors: ['invalid_name', 'invalid_version', 'invalid_request', 'file_not_found', 'version_not_found', 'file_deleted', ...CONTENT_ERRORS],
   };
 }
 

@@ -273,4 +273,6 @@ export const documented = {
   compatQuery: z.string(),
   from: from.rule,
   lastEventId,
+  /** one ?download= (the rule above reads every value given: a repeat is refused too) */
+  download: z.literal('1'),
 } as const;
