@@ -42,6 +42,8 @@ const settings = {
   ),
   /** Redis' password (AUTH), kept out of REDIS_URL so that the URL can live in a ConfigMap; wins over one in the URL */
   redisPassword: env('REDIS_PASSWORD', z.string().min(1).optional()),
+  /** a Redis command unanswered this long fails (503): a hung Redis or a partition that drops packets */
+  redisCommandTimeoutMs: env('REDIS_COMMAND_TIMEOUT_MS', int(100, 5000)),
   writeToken: env('WRITE_TOKEN', z.string().min(8, 'at least 8 characters').optional()),
   clusterSecret: env('CLUSTER_SECRET', z.string().min(8, 'at least 8 characters').optional()),
   dedupPolicy: env('DEDUP_POLICY', z.enum(['reject', 'link']).default('reject')),

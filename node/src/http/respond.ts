@@ -117,9 +117,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * Decided on the connection's state, never on an error's message text. A disk fault stays a disk fault.
  */
 export function withDependencyState(err: unknown, redisReady: boolean): unknown {
-  if (err instanceof ApiError || redisReady || diskFaultOf(err) !== undefined) return err;
+  if (err instanceof ApiError || diskFaultOf(err) !== undefined) return err;
+  if (redisReady && !isRedisTimeout(err)) return err;
   return new ApiError('unavailable', 'Redis is not reachable right now; retry shortly.', undefined, { cause: err });
 }
+
+/** Pure: ioredis' error for a command unanswered within commandTimeout (REDIS_COMMAND_TIMEOUT_MS). */
+export const isRedisTimeout = (err: unknown): boolean => err instanceof Error && err.message === 'Command timed out';
 
 /** Sends `err` as {"error":{code,message,...}} (see toApiError); a 5xx is logged, a 503 says when to retry. */
 export function sendError(res: ServerResponse, err: unknown, headers?: Record<string, string>): void {

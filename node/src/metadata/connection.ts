@@ -16,6 +16,10 @@ export function connectRedis(cfg: Config, log: Logger): Redis {
     ...redisAuth(cfg),
     lazyConnect: true,
     maxRetriesPerRequest: 2,
+    // Without it a command waits as long as the socket stays open: with Redis hung or its packets dropped, a request
+    // that needs Redis got no answer until IDLE_TIMEOUT_MS cut the connection (found on the e2e cluster). No command
+    // on this connection blocks on purpose (no BLPOP/XREAD BLOCK; Pub/Sub has its own connection).
+    commandTimeout: cfg.redisCommandTimeoutMs,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
   });
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
