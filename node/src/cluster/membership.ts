@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis, Result } from 'ioredis';
 import type { Logger } from '../log.js';
 import { keys } from '../metadata/keys.js';
+import { pairsOf } from '../metadata/replies.js';
 
 // KEYS: 1 members zset (id -> expiry ms), 2 urls hash (id -> url), 3 this node's stale flag.
 // ARGV: 1 id, 2 url, 3 ttl ms, 4 join (1) / leave (0). Returns {stale flag or '', id1, url1, id2, url2, ...}.
@@ -119,8 +120,7 @@ export class Membership extends EventEmitter {
         join ? '1' : '0',
       );
       if (stale) this.emit('stale'); // a writer could not reach us: drop cached heads before trusting them again
-      const wanted = new Map<string, string>();
-      for (let i = 0; i + 1 < flat.length; i += 2) wanted.set(flat[i]!, flat[i + 1]!);
+      const wanted = pairsOf(flat);
       this.lastBeatAt = sentAt;
       this.apply(wanted);
       if (join) this.setStatus('member');

@@ -177,8 +177,9 @@ export class RicartAgrawalaLock implements WriteLock {
       // Sent again on the next heartbeat. A member that is down: its heartbeat expires and '-member' stops us
       // waiting for it.
       this.deps.log.warn({ to, type, name, err: (err as Error).message }, 'ricart-agrawala message not delivered');
+      const req = this.requests.get(name);
       if (type === 'reply') this.owed.set(`${to}\n${name}`, { to, name, re });
-      else if (this.requests.get(name)?.ts === re) this.requests.get(name)?.unsent.add(to);
+      else if (req?.ts === re) req.unsent.add(to);
     }
   }
 

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { pairsOf } from './replies.js';
 
 export const DURABILITY_MODES = ['fsync', 'everysec', 'none', 'unknown'] as const;
 export type CommitDurability = (typeof DURABILITY_MODES)[number];
@@ -23,9 +24,7 @@ export function durabilityOf(appendonly: string | undefined, appendfsync: string
 /** Reads Redis' persistence settings; CONFIG may be refused (an ACL, a hosted Redis), which is 'unknown'. */
 export async function readDurability(redis: Redis): Promise<CommitDurability> {
   try {
-    const flat = (await redis.call('CONFIG', 'GET', 'append*')) as string[];
-    const conf = new Map<string, string>();
-    for (let i = 0; i + 1 < flat.length; i += 2) conf.set(flat[i]!, flat[i + 1]!);
+    const conf = pairsOf((await redis.call('CONFIG', 'GET', 'append*')) as string[]);
     return durabilityOf(conf.get('appendonly'), conf.get('appendfsync'));
   } catch {
     return 'unknown';
