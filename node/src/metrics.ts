@@ -161,6 +161,11 @@ function clusterMetrics(r: Registry[]) {
       help: 'Re-replication passes (repair, hand-off) under way on this node',
       registers: r,
     }),
+    repairPending: new Gauge({
+      name: 'kubecdn_repair_passes_pending',
+      help: 'Repair passes due on this node but not begun (membership changed in the last 200 ms, or during a pass): 0 or 1',
+      registers: r,
+    }),
     underReplicated: new Gauge({
       name: 'kubecdn_under_replicated_blobs',
       help: 'Blobs this node holds whose homes lacked a copy that the last repair pass could not restore',

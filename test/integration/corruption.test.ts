@@ -150,9 +150,12 @@ describe('the background scrub finds rot nobody read, and heals it', () => {
     const body = content(LARGE, 'scrub-me');
     const sha = sha256(body);
     expect((await put(nodes[0]!.url, 'sc/file', body)).status).toBe(201);
-    // A repair pass begun as the cluster formed may have asked node-b for the blob while the write's push was still
-    // on its way, and push a second copy after ours landed: that one would replace the rot before the scrub saw it.
-    await waitFor(async () => (await Promise.all(nodes.map((n) => metric(n.url, 'kubecdn_repair_passes_running')))).every((v) => v === 0), 20_000, 'repair passes done');
+    // The repair passes the cluster's forming set off (each 200 ms after a membership change) must be over, none
+    // still due: one running after the rot would probe node-b's copy (a HEAD verifies it) and find the rot first,
+    // and one begun while the write's push was on its way could push a second copy over ours.
+    const repairQuiet = async (n: ClusterNode): Promise<boolean> =>
+      (await metric(n.url, 'kubecdn_repair_passes_running')) === 0 && (await metric(n.url, 'kubecdn_repair_passes_pending')) === 0;
+    await waitFor(async () => (await Promise.all(nodes.map(repairQuiet))).every(Boolean), 20_000, 'repair passes done, none due');
     const bad = nodes[1]!;
     await corrupt(blobFile(bad.dataDir, sha), 'flip');
     await waitFor(async () => (await metric(bad.url, 'kubecdn_integrity_failures_total', { where: 'scrub' })) >= 1, 20_000, 'scrub found it');

@@ -23,7 +23,11 @@ export class Repairer {
   private stopped = false;
   private readonly onChanged = (): void => {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.schedule(), 200);
+    this.deps.metrics.repairPending.set(1);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.schedule();
+    }, 200);
   };
 
   constructor(
@@ -35,8 +39,11 @@ export class Repairer {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.deps.metrics.repairPending.set(1);
       return;
     }
+    // Due and not yet begun is worth seeing: a pass decided on is still to come (and a test can await it).
+    this.deps.metrics.repairPending.set(this.timer ? 1 : 0);
     this.running = this.pass(this.deps.membership.ids(), 'repair')
       .catch((err: Error) => {
         this.deps.log.warn({ err: err.message }, 'repair pass failed');
@@ -63,8 +70,10 @@ export class Repairer {
     this.stopped = true;
     this.deps.membership.off('changed', this.onChanged);
     clearTimeout(this.timer);
+    this.timer = undefined;
     clearInterval(this.interval);
     await this.idle();
+    this.deps.metrics.repairPending.set(0);
   }
 
   async idle(): Promise<void> {
