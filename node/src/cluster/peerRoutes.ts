@@ -1,6 +1,5 @@
 // Routes for cluster peers only (blob transfer, repair, invalidation acks), behind a signature (X-Cluster-Auth) or the
 // secret itself (X-Cluster-Secret). Not for the ingress: without either every one of them answers 403 peer_forbidden.
-import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { apiError } from '../errors.js';
@@ -8,7 +7,8 @@ import { sameSecret } from '../http/auth.js';
 import type { HeadCache } from '../metadata/headCache.js';
 import { DIGEST_RE, isNotFound, type BlobStore } from '../storage/blobStore.js';
 import type { Integrity } from '../storage/integrity.js';
-import { isIntegrityError, verifying } from '../storage/verify.js';
+import { pumpBlob } from '../storage/pump.js';
+import { isIntegrityError } from '../storage/verify.js';
 import type { RicartAgrawalaLock } from '../locks/ricartAgrawala.js';
 import type { BlobCache } from './blobCache.js';
 import { AUTH_HEADER, verifyPeerRequest } from './peerAuth.js';
@@ -119,10 +119,10 @@ const HEAD_VERIFY_MAX_BYTES = 16 * 1024 * 1024;
 async function serveToPeer(deps: PeerRouteDeps, s: string, size: number | undefined, head: boolean, res: Response): Promise<void> {
   const want = size ?? (await deps.blobs.size(s));
   if (want === undefined) throw Object.assign(new Error('no copy'), { code: 'ENOENT' });
-  const { stream, stat } = await deps.blobs.openChecked(s, want);
+  const open = await deps.blobs.openChecked(s, want);
   if (head) {
-    stream.destroy();
-    if (want <= HEAD_VERIFY_MAX_BYTES && !deps.blobs.verifiedSince(s, stat)) {
+    await open.close();
+    if (want <= HEAD_VERIFY_MAX_BYTES && !deps.blobs.verifiedSince(s, open.stat)) {
       const bad = await deps.blobs.verifyFile(s);
       if (bad) throw bad;
     }
@@ -132,10 +132,9 @@ async function serveToPeer(deps: PeerRouteDeps, s: string, size: number | undefi
   deps.cache?.touch(s);
   res.writeHead(200, { 'Content-Length': String(want), 'Content-Type': 'application/octet-stream' });
   try {
-    // pipeline, not pipe: a peer that goes away must close the file too
-    await pipeline(stream, verifying(s, want, undefined, () => deps.blobs.condemn(s)), res);
+    await pumpBlob(open, res, { sha256: s, size: want, onBad: () => deps.blobs.condemn(s) });
   } catch (err) {
-    res.destroy();
+    res.destroy(); // a peer that went away, a disk error, or a bad copy: cut, never complete
     if (isIntegrityError(err)) void deps.integrity.corruptAndHeal(err, 'peer', want);
   }
 }

@@ -4,8 +4,6 @@
 // back); a Range is served only from a copy verified whole since it last changed; a peer's bytes are verified as
 // they arrive (cluster/feed.ts). A copy that fails is quarantined and healed from a replica (storage/integrity.ts).
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { apiError } from '../errors.js';
 import type { BlobCache } from '../cluster/blobCache.js';
 import { Feed } from '../cluster/feed.js';
@@ -14,7 +12,8 @@ import type { Metrics } from '../metrics.js';
 import { isNotFound, type BlobStore } from '../storage/blobStore.js';
 import type { HotCache } from '../storage/hotCache.js';
 import type { Integrity } from '../storage/integrity.js';
-import { isIntegrityError, verifying, type VerifyFrom } from '../storage/verify.js';
+import { pumpBlob, type OpenBlob } from '../storage/pump.js';
+import { isIntegrityError, type VerifyFrom } from '../storage/verify.js';
 
 export interface BlobSource {
   readonly blobs: BlobStore;
@@ -102,34 +101,39 @@ function endWith(res: ServerResponse, b: Body, buf: Buffer): void {
 /** From this node's disk; throws ENOENT or an IntegrityError before anything is written. */
 async function sendLocal(src: BlobSource, res: ServerResponse, t: Blob, b: Body): Promise<void> {
   if (src.hot.admits(t.size)) return endWith(res, b, await loadHot(src, t));
-  const { stream, stat } = await src.blobs.openChecked(t.sha256, t.size, b.start, b.end);
-  if (b.status === 206 && !src.blobs.verifiedSince(t.sha256, stat)) {
+  const whole = b.status === 200;
+  // a whole object is read to the end of the file (bytes past its size fail the check), a range to its end
+  const open = await src.blobs.openChecked(t.sha256, t.size, b.start, whole ? undefined : b.end);
+  if (!whole && !src.blobs.verifiedSince(t.sha256, open.stat)) {
     // A part cannot be checked against the whole's digest: verify the whole once (remembered until it changes).
-    const bad = await src.blobs.verifyFile(t.sha256).catch((err: unknown) => {
-      stream.destroy();
+    const bad = await src.blobs.verifyFile(t.sha256).catch(async (err: unknown) => {
+      await open.close();
       throw err;
     });
     if (bad) {
-      stream.destroy();
+      await open.close();
       throw bad;
     }
   }
   res.writeHead(b.status, b.headers);
-  await streamOut(src, res, t, { stream, whole: b.status === 200 });
+  await sendOpen(src, res, t, { open, whole });
 }
 
-/** A local stream of the blob; `whole`: all of it (else a range), from `from` when it continues a transfer. */
-interface LocalBytes {
-  readonly stream: Readable;
+/** An open local copy; `whole`: all of it (else a range), from `from` when it continues a transfer. */
+interface LocalCopy {
+  readonly open: OpenBlob;
   readonly whole: boolean;
   readonly from?: VerifyFrom;
 }
 
-/** Pipes a local stream to the client; a whole object through `verifying` (sendLocal checked a range's whole file). */
-async function streamOut(src: BlobSource, res: ServerResponse, t: Blob, { stream, whole, from }: LocalBytes): Promise<void> {
+/**
+ * Sends an open local copy to the client; a whole object (or the rest of one, `from` where a transfer left off) is
+ * verified as it goes (sendLocal checked a range's whole file). A failure cuts the response, never finishes it.
+ */
+async function sendOpen(src: BlobSource, res: ServerResponse, t: Blob, { open, whole, from }: LocalCopy): Promise<void> {
   try {
-    if (!whole) await pipeline(stream, res);
-    else await pipeline(stream, verifying(t.sha256, t.size, from, () => src.blobs.condemn(t.sha256)), res);
+    const check = whole ? { sha256: t.sha256, size: t.size, from, onBad: () => src.blobs.condemn(t.sha256) } : undefined;
+    await pumpBlob(open, res, check);
   } catch (err) {
     res.destroy(); // the client went away, the disk failed, or the bytes were wrong: cut, never finish
     if (isIntegrityError(err)) void src.integrity.corruptAndHeal(err, 'read', t.size);
@@ -173,12 +177,12 @@ async function continueFeed(src: BlobSource, res: ServerResponse, t: Blob, feed:
     res.end();
     return;
   }
-  let stream: Readable;
+  let open: OpenBlob;
   try {
-    stream = (await src.blobs.openChecked(t.sha256, t.size, feed.sent, t.size - 1)).stream;
+    open = await src.blobs.openChecked(t.sha256, t.size, feed.sent);
   } catch {
     res.destroy();
     return;
   }
-  await streamOut(src, res, t, { stream, whole: true, from: { offset: feed.sent, hash: feed.sentHash() } });
+  await sendOpen(src, res, t, { open, whole: true, from: { offset: feed.sent, hash: feed.sentHash() } });
 }

@@ -2,19 +2,21 @@
 // filesystem, so there is no path to traverse. Uploads are streamed: hashed while written to DATA_DIR/tmp, fsynced,
 // then hard-linked into place (link fails if the blob exists, which makes "store once" atomic without a lock).
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, type ReadStream, type Stats } from 'node:fs';
+import { createWriteStream, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { ApiError, apiError } from '../errors.js';
+import { BufferPool } from './bufferPool.js';
+import type { OpenBlob } from './pump.js';
 import { checkDigest, IntegrityError } from './verify.js';
 
 export const DIGEST_RE = /^[0-9a-f]{64}$/;
 const WRITE_BUFFER_BYTES = 1024 * 1024;
 
-// Read chunks for streams: 256 KiB serves a lone 16 MiB download at twice the rate of 64 KiB (measured), but each
+// Read chunks for transfers: 256 KiB serves a lone 16 MiB download at twice the rate of 64 KiB (measured), but each
 // stream holds about that much in flight, and 100 concurrent 4 MiB reads took a node from ~100 to 262 MB RSS. So the
 // first 32 concurrent streams get big chunks and the rest small ones, which bounds what reads hold in memory.
 const BIG_READ_CHUNK = 256 * 1024;
@@ -27,6 +29,9 @@ const fingerprint = (st: Stats): string => `${st.ino}:${st.size}:${st.mtimeMs}:$
 
 /** Pure: the chunk size for a new read stream, given how many are open. */
 export const readChunkFor = (open: number): number => (open < BIG_READ_STREAMS ? BIG_READ_CHUNK : SMALL_READ_CHUNK);
+// Idle read buffers kept for the next transfer, per size: 8 MiB each, the most the first 32 transfers hold anyway.
+const IDLE_BIG = BIG_READ_STREAMS;
+const IDLE_SMALL = (BIG_READ_STREAMS * BIG_READ_CHUNK) / SMALL_READ_CHUNK;
 
 export interface IngestOptions {
   readonly maxBytes: number;
@@ -53,6 +58,8 @@ export class BlobStore {
   private readonly tmpDir: string;
   private readonly quarantineDir: string;
   private openReads = 0;
+  private readonly bigBuffers = new BufferPool(BIG_READ_CHUNK, IDLE_BIG);
+  private readonly smallBuffers = new BufferPool(SMALL_READ_CHUNK, IDLE_SMALL);
   /** readers per blob (see hold) */
   private readonly holds = new Map<string, number>();
   /** removals waiting for the last reader: digest -> size */
@@ -191,10 +198,11 @@ export class BlobStore {
 
   /**
    * Opens a blob for reading, checking its size against the recorded one before anything is sent (a truncated or
-   * appended copy is refused here, not discovered mid-response). The blob stays on disk until the stream closes,
-   * even if garbage collection or cache eviction removes it meanwhile. Throws ENOENT when there is no local copy.
+   * appended copy is refused here, not discovered mid-response). The blob stays on disk until the caller closes it
+   * (pump.ts does), even if garbage collection or cache eviction removes it meanwhile. `end` is inclusive; without it,
+   * to the end of the file. Throws ENOENT when there is no local copy.
    */
-  async openChecked(sha256: string, size: number, start?: number, end?: number): Promise<{ stream: ReadStream; stat: Stats }> {
+  async openChecked(sha256: string, size: number, start = 0, end?: number): Promise<OpenBlob> {
     if (this.condemned.has(sha256)) throw new IntegrityError(sha256, 'digest', 'found corrupt, being quarantined');
     const fh = await fs.open(this.pathOf(sha256), 'r');
     let stat: Stats;
@@ -208,14 +216,23 @@ export class BlobStore {
       await fh.close();
       throw new IntegrityError(sha256, 'size', `expected ${size} bytes, found ${stat.size} on disk`);
     }
-    const stream = fh.createReadStream({ start, end, highWaterMark: readChunkFor(this.openReads) });
+    const pool = readChunkFor(this.openReads) === BIG_READ_CHUNK ? this.bigBuffers : this.smallBuffers;
     this.openReads++;
     const release = this.hold(sha256);
-    stream.once('close', () => {
+    let open = true;
+    const close = async (): Promise<void> => {
+      if (!open) return;
+      open = false;
       this.openReads--;
       release();
-    });
-    return { stream, stat };
+      await fh.close();
+    };
+    return { sha256, fh, stat, start, end, pool, close };
+  }
+
+  /** Read buffers made since start, by size (a pool too small for the load shows as a rising count). */
+  buffersMade(): { big: number; small: number } {
+    return { big: this.bigBuffers.made, small: this.smallBuffers.made };
   }
 
   /**
