@@ -27,6 +27,8 @@ export interface Plan {
   readonly warmS: number;
   readonly rounds: number;
   readonly wrkTimeoutS: number;
+  /** small PUTs every kubecdn node takes before the hits are measured: hits on a node with a write history */
+  readonly hitsPreWrites: number;
   /** cold misses: fresh files read once on a node that is not their home */
   readonly cold64KiB: number;
   readonly cold1MiB: number;
@@ -81,6 +83,7 @@ export function makePlan(o: CliOptions): Plan {
     warmS: quick ? 1 : 2,
     rounds: positiveInt('rounds', o.rounds, 3),
     wrkTimeoutS: 10,
+    hitsPreWrites: quick ? 250 : 2500,
     cold64KiB: quick ? 10 : 30,
     cold1MiB: quick ? 3 : 5,
     coalesceClients: 100,

@@ -66,7 +66,9 @@ function hitsSection(h: HitsResult): string {
     `## Cache hits\n\n\`wrk -t1 -c${w.connections} -d${w.durationS}s --timeout ${w.timeoutS}s --latency\`, ${w.rounds} rounds interleaved ` +
     `(order rotated each round), ${w.warmS} s warm-up per server; medians of the rounds. kubecdn is read on a home node ` +
     `(local copy, X-Cache: HIT checked first). "node" is the control: a plain node:http server answering from memory with ` +
-    `the same headers (bench/baselineServer.ts), i.e. the most node:http allows on this machine. MB/s is body bytes.\n\n${table(head, rows)}`
+    `the same headers (bench/baselineServer.ts), i.e. the most node:http allows on this machine. MB/s is body bytes. ` +
+    `Every kubecdn node first took ${h.preWrites.putsPerNode} small PUTs (${h.preWrites.seconds.toFixed(1)} s): hits are ` +
+    `measured on processes with a write history.\n\n${table(head, rows)}`
   );
 }
 
