@@ -79,6 +79,11 @@ async function promApi(path: string): Promise<Obj> {
   return (JSON.parse((await http(`${PROMETHEUS}/api/v1/${path}`)).body.toString()) as Obj).data as Obj;
 }
 
+/** An instant query's result vector. */
+async function promQuery(q: string): Promise<Obj[]> {
+  return (await promApi(`query?query=${encodeURIComponent(q)}`)).result as Obj[];
+}
+
 /** The active (pending or firing) alerts, as `<alertname> <pod, node or cdncluster>`. */
 async function activeAlerts(): Promise<string[]> {
   const alerts = (await promApi('alerts')).alerts as Obj[];
@@ -149,15 +154,43 @@ async function redisCutOff(): Promise<void> {
     const pods = nodePods();
     // a failed exchange (no answer) is reported by its message, so that the assertion shows it
     const status = (url: string): Promise<number | string> => http(url).then((r) => r.status, (err: Error) => err.message);
-    const reads = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => status(`http://${pods[i % pods.length]!.ip}:8080${filePath(`e2e/never-written-${i}.txt`)}`)),
+    // A series Prometheus has never seen counts from its first sample: failures before it are invisible to rate().
+    // One failing read per node first, until each node's 503 series has been scraped; then the burst.
+    const url = (i: number): string => `http://${pods[i % pods.length]!.ip}:8080${filePath(`e2e/never-written-${i}.txt`)}`;
+    expect(await Promise.all(pods.map((_, i) => status(url(i))))).toEqual(pods.map(() => 503));
+    await waitFor('every node\'s 503 series scraped', async () =>
+      (await promQuery('kubecdn_http_requests_total{route="file",method="GET",status="503"}')).length === pods.length, 60_000, 1000);
+    const n = await readsToFail();
+    console.log(`Redis cut off: ${n} failing reads`);
+    const reads: (number | string)[] = [];
+    let next = 0;
+    // 200 at a time: each waits REDIS_COMMAND_TIMEOUT_MS (5 s) for its answer
+    await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        for (let i = next++; i < n; i = next++) reads.push(await status(url(pods.length + i)));
+      }),
     );
-    expect(reads).toEqual(Array.from({ length: 60 }, () => 503));
+    expect(reads).toEqual(Array.from({ length: n }, () => 503));
   } finally {
     mend();
   }
   await alertActive('KubecdnHigh5xxRate cdn');
   await healthyAgain();
+}
+
+/**
+ * How many failing reads make 5xx about 1.5 times the chart's `alerts.errorRatio` of the requests in the alert's
+ * 5-minute window: the window also holds what earlier steps sent (a rolling update's ~20,000 reads once made 60
+ * failures 0.3% of it, and the alert never fired). At least 60; more than 5,000 would be a test that takes too long.
+ */
+async function readsToFail(): Promise<number> {
+  const ratio = Number((YAML.parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Obj).alerts.errorRatio);
+  const result = await promQuery('sum(increase(kubecdn_http_requests_total{cdncluster="cdn"}[5m]))');
+  const total = Number(result[0]?.value?.[1] ?? NaN);
+  if (!Number.isFinite(total)) throw new Error(`Prometheus counts no requests of the cluster: ${JSON.stringify(result)}`);
+  const n = Math.max(60, Math.ceil((1.5 * total * ratio) / (1 - ratio)));
+  if (!(n <= 5000)) throw new Error(`${total} requests in the last 5 minutes would need ${n} failing reads (errorRatio ${ratio})`);
+  return n;
 }
 
 /** DATA_DIR refusing writes on cdn-0 (its volume's tmp/ made read-only on the host): KubecdnDiskNearlyFull for it. */
