@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pLimit from 'p-limit';
 import { fileUrl, keepAliveAgent, putFile, sha256Hex, timed } from './client.js';
 import { say, type Ctx } from './context.js';
 import { HIT_SIZES, type FileSize } from './plan.js';
@@ -72,12 +73,8 @@ async function writeLoad(ctx: Ctx, n: number): Promise<{ putsPerNode: number; se
   await Promise.all(
     cluster.nodes.map(async (node) => {
       const agent = keepAliveAgent(8);
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          for (let i = next++; i < n; i = next++) await putFile(node.url, `prewrite/${node.id}/${i}`, randomBytes(1024), cluster.token, agent);
-        }),
-      );
+      const limit = pLimit(8);
+      await Promise.all(Array.from({ length: n }, (_, i) => limit(() => putFile(node.url, `prewrite/${node.id}/${i}`, randomBytes(1024), cluster.token, agent))));
       agent.destroy();
     }),
   );

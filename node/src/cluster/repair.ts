@@ -23,11 +23,11 @@ export class Repairer {
   private stopped = false;
   private readonly onChanged = (): void => {
     clearTimeout(this.timer);
-    this.deps.metrics.repairPending.set(1);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.schedule();
     }, 200);
+    this.showPending();
   };
 
   constructor(
@@ -39,11 +39,10 @@ export class Repairer {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
-      this.deps.metrics.repairPending.set(1);
+      this.showPending();
       return;
     }
-    // Due and not yet begun is worth seeing: a pass decided on is still to come (and a test can await it).
-    this.deps.metrics.repairPending.set(this.timer ? 1 : 0);
+    this.showPending();
     this.running = this.pass(this.deps.membership.ids(), 'repair')
       .catch((err: Error) => {
         this.deps.log.warn({ err: err.message }, 'repair pass failed');
@@ -73,7 +72,12 @@ export class Repairer {
     this.timer = undefined;
     clearInterval(this.interval);
     await this.idle();
-    this.deps.metrics.repairPending.set(0);
+    this.showPending();
+  }
+
+  /** Due and not yet begun is worth seeing: a pass decided on is still to come (and a test can await it). */
+  private showPending(): void {
+    this.deps.metrics.repairPending.set(!this.stopped && (this.timer !== undefined || this.again) ? 1 : 0);
   }
 
   async idle(): Promise<void> {

@@ -4,11 +4,10 @@
 // digest and the recorded size: a rotten copy ends as a cut transfer, never as a complete body under a valid ETag
 // (the same rule as verify.ts's Transform). Hand-written because a stream pipeline cannot reuse a buffer: nothing in
 // it says when the socket is done with a chunk, only the write callback does.
-import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { BufferPool } from './bufferPool.js';
-import { checkDigest, IntegrityError, type VerifyFrom } from './verify.js';
+import { DigestCheck, type IntegrityError, type VerifyFrom } from './verify.js';
 
 /** A local copy opened for reading (BlobStore.openChecked): held on disk until close(). */
 export interface OpenBlob {
@@ -72,9 +71,8 @@ class Transfer {
     this.gone = true;
   };
   private pos: number;
-  /** bytes of the object read so far, counting a continuation's offset */
-  private seen: number;
-  private readonly hash: Hash | undefined;
+  /** with a check: what has been read of the object, counting a continuation's offset */
+  private readonly digest: DigestCheck | undefined;
   private held: Chunk | undefined;
 
   constructor(
@@ -84,8 +82,7 @@ class Transfer {
   ) {
     out.once('close', this.onClose);
     this.pos = src.start;
-    this.seen = check?.from?.offset ?? src.start;
-    this.hash = check ? (check.from?.hash ?? createHash('sha256')) : undefined;
+    this.digest = check ? new DigestCheck(check.sha256, check.size, check.from) : undefined;
   }
 
   async run(): Promise<void> {
@@ -103,11 +100,11 @@ class Transfer {
 
   /** Reads one chunk and passes it on (a checked one holds it back); false once the end is reached. */
   private async step(): Promise<boolean> {
-    const want = wantNext(this.src.pool.size, this.pos, this.src.end, this.check ? this.check.size - this.seen : undefined);
+    const want = wantNext(this.src.pool.size, this.pos, this.src.end, this.digest?.remaining);
     if (want <= 0) return false;
     const chunk = await this.read(want);
     if (!chunk) return false;
-    await (this.check ? this.holdBack(chunk, this.check) : this.send(chunk));
+    await (this.digest ? this.holdBack(chunk, this.digest) : this.send(chunk));
     return chunk[1] === want; // a short read of a regular file: its end
   }
 
@@ -129,13 +126,12 @@ class Transfer {
     return [buf, n];
   }
 
-  private async holdBack(chunk: Chunk, check: PumpCheck): Promise<void> {
-    this.seen += chunk[1];
-    if (this.seen > check.size) {
+  private async holdBack(chunk: Chunk, digest: DigestCheck): Promise<void> {
+    const bad = digest.add(chunk[0].subarray(0, chunk[1]));
+    if (bad) {
       this.src.pool.give(chunk[0]);
-      throw this.fail(new IntegrityError(check.sha256, 'size', `more than ${check.size} bytes`));
+      throw this.fail(bad);
     }
-    this.hash?.update(chunk[0].subarray(0, chunk[1]));
     const previous = this.held;
     this.held = chunk;
     if (previous) await this.send(previous);
@@ -143,9 +139,9 @@ class Transfer {
 
   /** At the end: a checked object must match its digest and size before its last chunk goes; a range must be whole. */
   private async finish(): Promise<void> {
-    const { check, hash, src } = this;
-    if (check && hash) {
-      const bad = checkDigest(check.sha256, check.size, this.seen, hash.digest('hex'));
+    const { digest, src } = this;
+    if (digest) {
+      const bad = digest.finish();
       if (bad) throw this.fail(bad);
       const last = this.held;
       this.held = undefined;

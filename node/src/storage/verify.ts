@@ -37,8 +37,7 @@ export function checkDigest(sha256: string, size: number, seen: number, actual: 
  * chunk is released only when the stream ends and everything hashed to `sha256`. Memory: one chunk.
  */
 export function verifying(sha256: string, size: number, from?: VerifyFrom, onBad?: (err: IntegrityError) => void): Transform {
-  const hash = from?.hash ?? createHash('sha256');
-  let seen = from?.offset ?? 0;
+  const digest = new DigestCheck(sha256, size, from);
   let held: Buffer | undefined;
   // onBad runs before the stream fails, i.e. before the client can see the cut and ask again
   const fail = (err: IntegrityError, done: TransformCallback): void => {
@@ -47,19 +46,54 @@ export function verifying(sha256: string, size: number, from?: VerifyFrom, onBad
   };
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-      seen += chunk.length;
-      if (seen > size) return fail(new IntegrityError(sha256, 'size', `more than ${size} bytes`), done);
-      hash.update(chunk);
+      const bad = digest.add(chunk);
+      if (bad) return fail(bad, done);
       const out = held;
       held = chunk;
       done(null, out);
     },
     flush(done: TransformCallback): void {
-      const bad = checkDigest(sha256, size, seen, hash.digest('hex'));
+      const bad = digest.finish();
       if (bad) return fail(bad, done);
       done(null, held);
     },
   });
+}
+
+/**
+ * One object's bytes checked as they pass, whoever passes them (the `verifying` Transform, pump.ts): counted and
+ * hashed; bytes past the size fail at once, a wrong digest or a short count at the end.
+ */
+export class DigestCheck {
+  private readonly hash: Hash;
+  private seen: number;
+
+  constructor(
+    readonly sha256: string,
+    readonly size: number,
+    from?: VerifyFrom,
+  ) {
+    this.hash = from?.hash ?? createHash('sha256');
+    this.seen = from?.offset ?? 0;
+  }
+
+  /** bytes still expected */
+  get remaining(): number {
+    return this.size - this.seen;
+  }
+
+  /** Adds the next bytes; the error when they go past the object's size. */
+  add(chunk: Buffer): IntegrityError | undefined {
+    this.seen += chunk.length;
+    if (this.seen > this.size) return new IntegrityError(this.sha256, 'size', `more than ${this.size} bytes`);
+    this.hash.update(chunk);
+    return undefined;
+  }
+
+  /** At the end: the error when the bytes were not the object's. */
+  finish(): IntegrityError | undefined {
+    return checkDigest(this.sha256, this.size, this.seen, this.hash.digest('hex'));
+  }
 }
 
 export function isIntegrityError(err: unknown): err is IntegrityError {
