@@ -97,15 +97,11 @@ async function readVersion(deps: CompatRouteDeps, req: Request, res: Response): 
 async function writeText(deps: CompatRouteDeps, name: string, text: string): Promise<'committed' | 'unchanged'> {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length > deps.maxUploadBytes) throw apiError('payload_too_large');
-  const blob = await deps.blobs.ingest(Readable.from([bytes]), { maxBytes: deps.maxUploadBytes });
-  deps.metrics.bytesReceived.inc(blob.size);
+  const { sha256, size, stored } = await deps.blobs.receive(Readable.from([bytes]), { maxBytes: deps.maxUploadBytes });
+  deps.metrics.bytesReceived.inc(size);
   const guessed = contentTypeFor(name, undefined);
-  const outcome = await deps.writer.apply(name, {
-    kind: 'write',
-    sha256: blob.sha256,
-    size: blob.size,
-    contentType: guessed === DEFAULT_TYPE ? 'text/plain; charset=utf-8' : guessed,
-  });
+  const contentType = guessed === DEFAULT_TYPE ? 'text/plain; charset=utf-8' : guessed;
+  const outcome = await deps.writer.apply(name, { kind: 'write', sha256, size, contentType }, {}, stored);
   return outcome.kind;
 }
 

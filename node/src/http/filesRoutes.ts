@@ -18,7 +18,7 @@ import { FILE, FILE_REVERT, FILE_VERSIONS, mount, mountFixed, nameOf } from './r
 /** What writing a file takes (these routes, and the original API's). */
 export interface UploadDeps {
   readonly writer: Pick<Writer, 'apply'>;
-  readonly blobs: Pick<BlobStore, 'ingest'>;
+  readonly blobs: Pick<BlobStore, 'receive'>;
   readonly metrics: Pick<Metrics, 'bytesReceived'>;
   /** WRITE_TOKEN; undefined: writes are open */
   readonly writeToken: string | undefined;
@@ -56,11 +56,11 @@ async function putFile(deps: FilesRouteDeps, req: Request, res: Response): Promi
     const failed = checkPreconditions((await deps.store.state(name)).head, p.ifMatch, p.ifNoneMatch);
     if (failed) throw failed;
   }
-  const blob = await deps.blobs.ingest(req, { maxBytes: deps.maxUploadBytes, expectedSha256: p.expectedSha256 });
-  deps.metrics.bytesReceived.inc(blob.size);
-  const { sha256, size } = blob;
+  const { sha256, size, stored } = await deps.blobs.receive(req, { maxBytes: deps.maxUploadBytes, expectedSha256: p.expectedSha256 });
+  deps.metrics.bytesReceived.inc(size);
   const contentType = contentTypeFor(name, p.contentType);
-  const outcome = await deps.writer.apply(name, { kind: 'write', sha256, size, contentType, ifMatch: p.ifMatch, ifNoneMatch: p.ifNoneMatch }, p.lock);
+  const intent = { kind: 'write', sha256, size, contentType, ifMatch: p.ifMatch, ifNoneMatch: p.ifNoneMatch } as const;
+  const outcome = await deps.writer.apply(name, intent, p.lock, stored);
   respondWrite(res, name, outcome);
 }
 

@@ -13,6 +13,14 @@ const MAX_ATTEMPTS = 50;
 // The pending lease on a write's content, renewed every third of it: a crashed writer's lease lapses within this.
 const PENDING_LEASE_MS = 30_000;
 
+const DONE: Promise<void> = Promise.resolve();
+
+/** A promise awaited later than it may settle: its rejection reaches whoever awaits it, not the process. */
+function awaitedLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 export type WriteOutcome =
   | { readonly kind: 'committed'; readonly record: VersionRecord; readonly event: EventName; readonly eventId: string }
   | { readonly kind: 'unchanged'; readonly head: VersionRecord };
@@ -40,29 +48,38 @@ export class Writer {
     private readonly opts: WriterOptions,
   ) {}
 
-  /** Applies one write, revert or delete. Throws ApiError when the rules refuse it. */
-  async apply(name: string, intent: Intent, lockOpts: AcquireOptions = {}): Promise<WriteOutcome> {
-    if (intent.kind !== 'write') return this.applyHeld(name, intent, lockOpts);
+  /**
+   * Applies one write, revert or delete. Throws ApiError when the rules refuse it. `stored` is the upload's blob
+   * being linked into the store (BlobStore.receive): the lease, the lock and the state read go ahead meanwhile, and
+   * nothing references the blob (replication, the commit) before it resolves.
+   */
+  async apply(name: string, intent: Intent, lockOpts: AcquireOptions = {}, stored: Promise<unknown> = DONE): Promise<WriteOutcome> {
+    if (intent.kind !== 'write') return this.applyHeld(name, intent, lockOpts, DONE);
     // The uploaded blob is not referenced until the commit: a lease keeps every node's garbage collection off it for
-    // as long as this write waits (for replication, for the lock), however long that is.
-    const stop = await this.keepPending(intent.sha256);
+    // as long as this write waits (for replication, for the lock), however long that is. Taken alongside the lock:
+    // Redis then fsyncs both in one turn (appendfsync always), and until it is, GC_GRACE_MS covers a fresh blob.
+    const pending = this.keepPending(intent.sha256);
     try {
-      return await this.applyHeld(name, intent, lockOpts);
+      return await this.applyHeld(name, intent, lockOpts, awaitedLater(Promise.all([stored, pending.taken])));
     } finally {
-      stop();
+      pending.stop();
+      // An answer that needed no blob (unchanged, refused) still waits for it: nothing of the upload outlives it.
+      await stored.catch(() => undefined);
     }
   }
 
-  private async keepPending(sha256: string): Promise<() => void> {
-    await this.store.markPending(sha256, PENDING_LEASE_MS);
-    const timer = setInterval(() => void this.store.markPending(sha256, PENDING_LEASE_MS).catch(() => undefined), PENDING_LEASE_MS / 3);
+  private keepPending(sha256: string): { taken: Promise<void>; stop(): void } {
+    const mark = (): Promise<void> => this.store.markPending(sha256, PENDING_LEASE_MS);
+    const timer = setInterval(() => void mark().catch(() => undefined), PENDING_LEASE_MS / 3);
     timer.unref();
-    return () => clearInterval(timer);
+    return { taken: mark(), stop: () => clearInterval(timer) };
   }
 
-  private async applyHeld(name: string, intent: Intent, lockOpts: AcquireOptions): Promise<WriteOutcome> {
+  /** `ready`: what must be true before anything references the blob (see apply). */
+  private async applyHeld(name: string, intent: Intent, lockOpts: AcquireOptions, ready: Promise<unknown>): Promise<WriteOutcome> {
     // Content already committed is already replicated (and a duplicate under reject): only new content travels.
     if (intent.kind === 'write' && this.opts.replicate && !(await this.store.contentKnown(intent.sha256))) {
+      await ready;
       await this.opts.replicate(intent.sha256, intent.size);
     }
     const held = await this.lock.acquire(name, lockOpts);
@@ -70,7 +87,7 @@ export class Writer {
     await this.opts.probe?.enter(name);
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const outcome = await this.attempt(name, intent, held, lockOpts);
+        const outcome = await this.attempt(name, intent, held, lockOpts, ready);
         if (outcome) return outcome;
         this.metrics.commitRetries.inc();
       }
@@ -82,7 +99,7 @@ export class Writer {
     }
   }
 
-  private async attempt(name: string, intent: Intent, held: Held, lockOpts: AcquireOptions): Promise<WriteOutcome | undefined> {
+  private async attempt(name: string, intent: Intent, held: Held, lockOpts: AcquireOptions, ready: Promise<unknown>): Promise<WriteOutcome | undefined> {
     const { state, owner } =
       intent.kind === 'write'
         ? await this.store.stateAndOwner(name, intent.sha256)
@@ -99,6 +116,7 @@ export class Writer {
       }
       return { kind: 'unchanged', head: d.head };
     }
+    await ready;
     const res = await this.store.commit({
       name,
       expectedCount: state.count,

@@ -48,6 +48,13 @@ export interface IngestResult {
   readonly created: boolean;
 }
 
+export interface Received {
+  readonly sha256: string;
+  readonly size: number;
+  /** the blob linked into the store and durable (see receive) */
+  readonly stored: Promise<IngestResult>;
+}
+
 export interface BlobStats {
   blobs: number;
   bytes: number;
@@ -109,6 +116,17 @@ export class BlobStore {
 
   /** Streams `source` into the store. Never holds more than a stream chunk in memory. */
   async ingest(source: Readable | AsyncIterable<Buffer>, opts: IngestOptions): Promise<IngestResult> {
+    return (await this.receive(source, opts)).stored;
+  }
+
+  /**
+   * The first half of ingest: the body streamed to a temporary file, hashed, checked and fsynced. `stored` is the
+   * second half, already under way: the link into the store and the directory fsync, which a writer overlaps with its
+   * Redis round trips (lock, state) instead of waiting for them first: one 1 KiB PUT spent ~5 ms in these steps and
+   * ~3 ms in Redis, one after the other. Nothing may reference the blob before `stored` resolves; a rejection of
+   * `stored` is handled here (the temporary file is removed) and again by whoever awaits it.
+   */
+  async receive(source: Readable | AsyncIterable<Buffer>, opts: IngestOptions): Promise<Received> {
     const tmp = path.join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;
@@ -132,7 +150,7 @@ export class BlobStore {
           }
           opts.onVerified?.();
         },
-        // flush: fsync before close, so the rename below never publishes a blob whose bytes are not on disk.
+        // flush: fsync before close, so the link below never publishes a blob whose bytes are not on disk.
         // A 1 MiB buffer lets the stream gather socket-sized chunks into one writev (ingest +20% measured).
         createWriteStream(tmp, { flush: true, highWaterMark: WRITE_BUFFER_BYTES }),
       );
@@ -142,12 +160,15 @@ export class BlobStore {
       if (err instanceof ApiError || (err as NodeJS.ErrnoException).syscall !== undefined) throw err;
       throw new ApiError('incomplete_body', undefined, undefined, { cause: err });
     }
-    const created = await this.place(tmp, sha256);
-    if (created) {
-      this.stats.blobs += 1;
-      this.stats.bytes += size;
-    }
-    return { sha256, size, created };
+    const stored = this.place(tmp, sha256).then((created) => {
+      if (created) {
+        this.stats.blobs += 1;
+        this.stats.bytes += size;
+      }
+      return { sha256, size, created };
+    });
+    stored.catch(() => undefined); // awaited later by the caller: not an unhandled rejection meanwhile
+    return { sha256, size, stored };
   }
 
   /**
@@ -162,8 +183,12 @@ export class BlobStore {
       if (!isNotFound(err)) throw err;
       const made = await fs.mkdir(dir, { recursive: true });
       await fs.link(tmp, final);
-      // new directories are entries of their parents: durable only once those are synced too
-      if (made !== undefined) for (const d of [path.dirname(dir), path.dirname(path.dirname(dir))]) await fsyncDir(d);
+      // new directories are entries of their parents: durable only once those are synced too. Concurrently: the
+      // filesystem's journal commits them together (measured on ext4, p50 of 200: 3 directory fsyncs in a row 1.9-5.8 ms, at once 1.0-1.2 ms).
+      if (made !== undefined) {
+        await Promise.all([dir, path.dirname(dir), path.dirname(path.dirname(dir))].map(fsyncDir));
+        return;
+      }
     }
     await fsyncDir(dir);
   }
@@ -172,9 +197,13 @@ export class BlobStore {
     const final = this.pathOf(sha256);
     const dir = path.dirname(final);
     this.doomed.delete(sha256); // written again: a removal deferred behind a reader no longer applies
+    let tmpGone = false;
     try {
       await this.linkInto(tmp, final, dir);
-      this.verified.set(sha256, fingerprint(await fs.stat(final))); // hashed on the way in
+      // the temporary name goes while the new one is stat'ed (a crash in between: init clears tmp/)
+      const [st] = await Promise.all([fs.stat(final), fs.rm(tmp, { force: true })]);
+      tmpGone = true;
+      this.verified.set(sha256, fingerprint(st)); // hashed on the way in
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -192,7 +221,7 @@ export class BlobStore {
       await fs.utimes(final, now, now);
       return false;
     } finally {
-      await fs.rm(tmp, { force: true });
+      if (!tmpGone) await fs.rm(tmp, { force: true });
     }
   }
 
