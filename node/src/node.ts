@@ -27,7 +27,9 @@ import { BlobStore } from './storage/blobStore.js';
 import { collectGarbage } from './storage/gc.js';
 import { HotCache } from './storage/hotCache.js';
 import { Integrity } from './storage/integrity.js';
+import { HashThread } from './storage/offThreadHash.js';
 import { Scrubber } from './storage/scrub.js';
+import type { IntegrityError } from './storage/verify.js';
 
 export interface FileNode {
   readonly deps: Deps;
@@ -78,11 +80,12 @@ function writeLock(cfg: Config, cluster: Cluster | undefined, locks: { leases: R
 }
 
 /** The blob store; a rotten copy that an upload of the same bytes replaced is counted and logged. */
-function blobStore(cfg: Config, metrics: Metrics, log: Logger): BlobStore {
-  return new BlobStore(cfg.dataDir, (rot) => {
+function blobStore(cfg: Config, metrics: Metrics, log: Logger, hashThread: HashThread): BlobStore {
+  const onRotReplaced = (rot: IntegrityError): void => {
     metrics.integrityFailures.inc({ where: 'upload' });
     log.error({ sha256: rot.sha256, reason: rot.reason, err: rot.message }, 'corrupt blob replaced by an upload of the same bytes');
-  });
+  };
+  return new BlobStore(cfg.dataDir, onRotReplaced, hashThread);
 }
 
 export async function createNode(cfg: Config, log: Logger = createLogger(cfg.logLevel, cfg.nodeId)): Promise<FileNode> {
@@ -90,7 +93,9 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   const redis = connectRedis(cfg, log);
   await waitForRedis(redis, cfg.redisUrl, log);
   const durability = watchDurability(redis, metrics, log);
-  const blobs = blobStore(cfg, metrics, log);
+  const hashThread = new HashThread(log.child({ component: 'hash' }));
+  hashThread.start();
+  const blobs = blobStore(cfg, metrics, log, hashThread);
   await blobs.init();
   const store = new MetadataStore(redis, cfg.eventsStreamMaxLen);
   const cache = new BlobCache(cfg.cacheMaxBytes, blobs, metrics, log.child({ component: 'cache' }));
@@ -162,6 +167,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       const timer = setTimeout(() => server.closeAllConnections(), cfg.shutdownGraceMs);
       await closed;
       clearTimeout(timer);
+      await hashThread.stop(); // after the server: no transfer is hashing any more
       subscriber.close();
       durability.stop();
       await redis.quit().catch(() => redis.disconnect());

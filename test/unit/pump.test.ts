@@ -10,13 +10,18 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../node/src/log.js';
 import { BlobStore } from '../../node/src/storage/blobStore.js';
+import { HashThread, MAX_UNHASHED } from '../../node/src/storage/offThreadHash.js';
 import { pumpBlob, ReceiverGone, wantNext, type OpenBlob, type PumpCheck } from '../../node/src/storage/pump.js';
 import { IntegrityError } from '../../node/src/storage/verify.js';
 
 const MiB = 1024 * 1024;
 let dir: string;
 let store: BlobStore;
+/** the same store with large whole objects hashed on a worker thread, as the node runs it */
+let threaded: BlobStore;
+const hashThread = new HashThread(createLogger('silent', 'pump-test'));
 let server: http.Server;
 let base: string;
 /** what each request (by path) sends: the open blob and the check, and where the pump's outcome goes */
@@ -27,6 +32,8 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-pump-'));
   store = new BlobStore(dir);
   await store.init();
+  hashThread.start();
+  threaded = new BlobStore(dir, undefined, hashThread);
   server = http.createServer((req, res) => {
     const job = jobs.get(req.url!)!;
     jobs.delete(req.url!);
@@ -43,6 +50,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  await hashThread.stop();
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
   await fs.rm(dir, { recursive: true, force: true });
@@ -77,7 +85,18 @@ async function fetchVia(open: OpenBlob, length: number, check?: PumpCheck): Prom
   return { body: Buffer.concat(chunks), complete, err: await pumped };
 }
 
-describe('pumpBlob', () => {
+// new buffers 4 concurrent transfers may make at most: inline, about the socket's queue each; with the hash thread,
+// that plus the chunks it may lag behind (MAX_UNHASHED)
+const modes: Array<[string, () => BlobStore, number]> = [
+  ['hashing on the event loop', () => store, 16],
+  ['hashing large objects on the hash thread', () => threaded, 16 + 4 * MAX_UNHASHED],
+];
+describe.each(modes)('pumpBlob, %s', (_mode, storeOf, maxMade) => {
+  let store: BlobStore;
+  beforeAll(() => {
+    store = storeOf();
+  });
+
   it('sends whole objects right, concurrently, reusing its buffers', async () => {
     const blobs = await Promise.all([1, 2, 3, 4].map((i) => stored(4 * MiB + i * 1000)));
     const madeBefore = store.buffersMade().big;
@@ -92,7 +111,7 @@ describe('pumpBlob', () => {
       for (const [i, g] of got.entries()) expect([g.complete, sha(g.body), g.err]).toEqual([true, blobs[i]!.sha256, undefined]);
     }
     // 5 x 4 transfers of 16 chunks each: without reuse that is 320 buffers
-    expect(store.buffersMade().big - madeBefore).toBeLessThan(16);
+    expect(store.buffersMade().big - madeBefore).toBeLessThan(maxMade);
   });
 
   it('a sink that takes its chunks late (a socket with a deep queue) still gets the right bytes', async () => {
@@ -177,6 +196,48 @@ describe('pumpBlob', () => {
     });
     expect(await pumped).toBeInstanceOf(ReceiverGone);
     await expect(open.fh.stat()).rejects.toThrow(/closed/);
+  });
+});
+
+describe('the hash thread', () => {
+  it('hashes the large whole objects, not the small ones', async () => {
+    const before = hashThread.objects;
+    for (const size of [4 * MiB, 200 * 1024]) {
+      const b = await stored(size);
+      const g = await fetchVia(await threaded.openChecked(b.sha256, size), size, { sha256: b.sha256, size });
+      expect([g.complete, sha(g.body)]).toEqual([true, b.sha256]);
+    }
+    expect(hashThread.objects - before).toBe(1);
+  });
+
+  it('stopped mid-transfer: the transfer is cut, never complete; later transfers hash on the event loop', async () => {
+    const b = await stored(64 * MiB);
+    const open = await threaded.openChecked(b.sha256, b.body.length);
+    let outcome!: (err: unknown) => void;
+    const pumped = new Promise<unknown>((r) => (outcome = r));
+    jobs.set('/stopped', { open, length: b.body.length, check: { sha256: b.sha256, size: b.body.length }, outcome });
+    let got = 0;
+    let complete = false;
+    const read = new Promise<void>((resolve) => {
+      http.get(`${base}/stopped`, (res) => {
+        res.on('data', (c: Buffer) => {
+          if (got === 0) void hashThread.stop();
+          got += c.length;
+        });
+        res.on('end', () => (complete = true));
+        res.on('close', () => resolve());
+      }).on('error', () => resolve());
+    });
+    await read;
+    const err = await pumped;
+    expect(complete).toBe(false);
+    expect(got).toBeLessThan(b.body.length);
+    expect((err as Error).message).toMatch(/hash thread stopped/);
+    // no thread now: the same object is checked inline
+    const objects = hashThread.objects;
+    const g = await fetchVia(await threaded.openChecked(b.sha256, b.body.length), b.body.length, { sha256: b.sha256, size: b.body.length });
+    expect([g.complete, sha(g.body), hashThread.objects]).toEqual([true, b.sha256, objects]);
+    hashThread.start();
   });
 });
 

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { ApiError, apiError } from '../errors.js';
 import { BufferPool } from './bufferPool.js';
+import type { HashThread } from './offThreadHash.js';
 import type { OpenBlob } from './pump.js';
 import { checkDigest, IntegrityError } from './verify.js';
 
@@ -88,6 +89,8 @@ export class BlobStore {
   constructor(
     dataDir: string,
     private readonly onRotReplaced: (err: IntegrityError) => void = () => undefined,
+    /** where reads of large whole objects are hashed; absent: on the event loop */
+    private readonly hashThread?: HashThread,
   ) {
     this.blobsDir = path.join(dataDir, 'blobs');
     this.tmpDir = path.join(dataDir, 'tmp');
@@ -256,7 +259,7 @@ export class BlobStore {
       release();
       await fh.close();
     };
-    return { sha256, fh, stat, start, end, pool, close };
+    return { sha256, fh, stat, start, end, pool, hashThread: this.hashThread, close };
   }
 
   /** Read buffers made since start, by size (a pool too small for the load shows as a rising count). */

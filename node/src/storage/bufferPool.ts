@@ -22,8 +22,9 @@ export class BufferPool {
     const b = this.idle.pop();
     if (b) return b;
     this.made++;
-    // allocUnsafeSlow: its own memory, not a slice of Node's shared 8 KiB pool, so reusing it can touch nothing else
-    return Buffer.allocUnsafeSlow(this.size);
+    // Its own memory (not a slice of Node's shared 8 KiB pool, so reusing it can touch nothing else), and shared: the
+    // hash thread (offThreadHash.ts) reads a chunk where it is while the socket sends it.
+    return Buffer.from(new SharedArrayBuffer(this.size));
   }
 
   give(b: Buffer): void {

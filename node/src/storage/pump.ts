@@ -7,6 +7,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { BufferPool } from './bufferPool.js';
+import { inlineCheck, OFF_THREAD_MIN_BYTES, type HashThread, type RunningCheck } from './offThreadHash.js';
 import { DigestCheck, type IntegrityError, type VerifyFrom } from './verify.js';
 
 /** A local copy opened for reading (BlobStore.openChecked): held on disk until close(). */
@@ -19,6 +20,8 @@ export interface OpenBlob {
   /** last byte to send (inclusive); undefined: to the end of the file */
   readonly end: number | undefined;
   readonly pool: BufferPool;
+  /** where large whole objects are hashed (offThreadHash.ts); absent: on this thread */
+  readonly hashThread?: HashThread | undefined;
   /** Closes the file and gives back its hold; safe to call twice. */
   close(): Promise<void>;
 }
@@ -48,7 +51,16 @@ export class ReceiverGone extends Error {
   }
 }
 
-type Chunk = readonly [buf: Buffer, length: number];
+/** A buffer read into, its length, and what gives it back to the pool once everything reading it is done. */
+type Chunk = readonly [buf: Buffer, length: number, release: () => void];
+
+/** Calls `then` on the n-th call: a buffer both written and hashed. */
+function afterCalls(n: number, then: () => void): () => void {
+  let left = n;
+  return () => {
+    if (--left === 0) then();
+  };
+}
 
 /**
  * Sends the open blob's bytes to `out` and ends it. Throws — leaving `out` unended, for the caller to destroy — on a
@@ -72,7 +84,7 @@ class Transfer {
   };
   private pos: number;
   /** with a check: what has been read of the object, counting a continuation's offset */
-  private readonly digest: DigestCheck | undefined;
+  private readonly digest: RunningCheck | undefined;
   private held: Chunk | undefined;
 
   constructor(
@@ -82,7 +94,7 @@ class Transfer {
   ) {
     out.once('close', this.onClose);
     this.pos = src.start;
-    this.digest = check ? new DigestCheck(check.sha256, check.size, check.from) : undefined;
+    this.digest = check && runningCheck(src, check);
   }
 
   async run(): Promise<void> {
@@ -94,14 +106,16 @@ class Transfer {
 
   dispose(): void {
     this.out.off('close', this.onClose);
-    if (this.held) this.src.pool.give(this.held[0]);
+    this.held?.[2](); // never to be written; back to the pool once the hash is done with it too
     this.held = undefined;
+    this.digest?.drop();
   }
 
   /** Reads one chunk and passes it on (a checked one holds it back); false once the end is reached. */
   private async step(): Promise<boolean> {
     const want = wantNext(this.src.pool.size, this.pos, this.src.end, this.digest?.remaining);
     if (want <= 0) return false;
+    await this.digest?.room(); // a hash on another thread that falls behind holds the reads back, like the socket
     const chunk = await this.read(want);
     if (!chunk) return false;
     await (this.digest ? this.holdBack(chunk, this.digest) : this.send(chunk));
@@ -123,13 +137,14 @@ class Transfer {
       return undefined;
     }
     this.pos += n;
-    return [buf, n];
+    const give = (): void => pool.give(buf);
+    return [buf, n, this.digest ? afterCalls(2, give) : give];
   }
 
-  private async holdBack(chunk: Chunk, digest: DigestCheck): Promise<void> {
-    const bad = digest.add(chunk[0].subarray(0, chunk[1]));
+  private async holdBack(chunk: Chunk, digest: RunningCheck): Promise<void> {
+    const bad = digest.add(chunk[0], chunk[1], chunk[2]);
     if (bad) {
-      this.src.pool.give(chunk[0]);
+      this.src.pool.give(chunk[0]); // a refused chunk is not kept by the hash
       throw this.fail(bad);
     }
     const previous = this.held;
@@ -141,7 +156,7 @@ class Transfer {
   private async finish(): Promise<void> {
     const { digest, src } = this;
     if (digest) {
-      const bad = digest.finish();
+      const bad = await digest.finish();
       if (bad) throw this.fail(bad);
       const last = this.held;
       this.held = undefined;
@@ -152,10 +167,9 @@ class Transfer {
   }
 
   /** Writes a chunk; its buffer goes back to the pool from the write's callback, when the socket is done with it. */
-  private async send([buf, n]: Chunk): Promise<void> {
+  private async send([buf, n, release]: Chunk): Promise<void> {
     if (this.gone) throw new ReceiverGone();
-    const pool = this.src.pool;
-    if (this.out.write(n === buf.length ? buf : buf.subarray(0, n), () => pool.give(buf))) return;
+    if (this.out.write(n === buf.length ? buf : buf.subarray(0, n), release)) return;
     await drained(this.out);
     if (this.gone) throw new ReceiverGone();
   }
@@ -164,6 +178,12 @@ class Transfer {
     this.check?.onBad?.(err);
     return err;
   }
+}
+
+/** A large whole object on the hash thread (when there is one), anything else (a continuation's hash lives here) inline. */
+function runningCheck(src: OpenBlob, check: PumpCheck): RunningCheck {
+  const offThread = check.from === undefined && check.size >= OFF_THREAD_MIN_BYTES ? src.hashThread?.check(check.sha256, check.size) : undefined;
+  return offThread ?? inlineCheck(new DigestCheck(check.sha256, check.size, check.from));
 }
 
 /**
