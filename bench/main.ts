@@ -12,6 +12,7 @@ import { startCluster } from './cluster.js';
 import { ROOT, say, type Ctx } from './context.js';
 import { runHits } from './hits.js';
 import { runLocks } from './locks.js';
+import { runMinio } from './minio.js';
 import { describeMachine } from './machine.js';
 import { runNotify } from './notify.js';
 import { makePlan, SECTIONS, type Plan, type Section } from './plan.js';
@@ -33,7 +34,7 @@ interface Options {
 
 const program = new Command()
   .name('npm run bench --')
-  .description('kubecdn against nginx and Varnish on this machine; see docs/benchmarks.md')
+  .description('kubecdn against nginx, Varnish and MinIO on this machine; see docs/benchmarks.md')
   .option('--quick', 'short runs (about 2-3 minutes) for developing the harness; numbers are indicative only')
   .option('--reference', 'write bench/results/reference.{json,md} (the committed reference run) instead of a dated file')
   .option('--only <sections>', `comma-separated subset of: ${SECTIONS.join(', ')}`)
@@ -43,7 +44,10 @@ const program = new Command()
   .option('--keep-tmp', 'keep the run directory (logs, configurations) instead of removing it');
 
 type Runner = (ctx: Ctx) => Promise<unknown>;
-const RUNNERS: Record<Exclude<Section, 'locks'>, Runner> = { hits: runHits, cold: runColdMiss, coalesce: runCoalesce, upload: runUpload, notify: runNotify };
+/** sections that start their own servers, after the shared ones are stopped */
+type OwnServers = 'locks' | 'minio';
+const OWN: Record<OwnServers, (plan: Plan, runDir: string) => Promise<unknown>> = { locks: runLocks, minio: runMinio };
+const RUNNERS: Record<Exclude<Section, OwnServers>, Runner> = { hits: runHits, cold: runColdMiss, coalesce: runCoalesce, upload: runUpload, notify: runNotify };
 
 function checkTools(): void {
   const missing = [NGINX, VARNISHD, '/usr/bin/wrk', path.join(ROOT, 'dist/node/src/main.js')].filter((p) => !existsSync(p));
@@ -51,7 +55,7 @@ function checkTools(): void {
 }
 
 async function withServers(plan: Plan, runDir: string, record: (s: Section, v: unknown) => void, fail: (s: Section, e: unknown) => void): Promise<void> {
-  const sections = plan.sections.filter((s): s is Exclude<Section, 'locks'> => s !== 'locks');
+  const sections = plan.sections.filter((s): s is Exclude<Section, OwnServers> => !(s in OWN));
   if (sections.length === 0) return;
   const www = path.join(runDir, 'www');
   await fs.mkdir(www, { recursive: true, mode: 0o755 });
@@ -86,8 +90,8 @@ async function run(opts: Options): Promise<BenchResults> {
     errors.push({ section: s, message });
   };
   await withServers(plan, runDir, record, fail).catch((e: unknown) => fail(plan.sections[0] ?? 'hits', e));
-  if (plan.sections.includes('locks')) {
-    await runLocks(plan, runDir).then((v) => record('locks', v), (e: unknown) => fail('locks', e));
+  for (const s of plan.sections.filter((s): s is OwnServers => s in OWN)) {
+    await OWN[s](plan, runDir).then((v) => record(s, v), (e: unknown) => fail(s, e));
   }
   const loadAvg1AtEnd = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
   return { machine, plan, startedAt, finishedAt: new Date().toISOString(), loadAvg1AtEnd, ...found, errors } as BenchResults;

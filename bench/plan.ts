@@ -1,6 +1,6 @@
 // What a run measures and for how long, decided from the command line alone. Pure.
 
-export const SECTIONS = ['hits', 'cold', 'coalesce', 'upload', 'notify', 'locks'] as const;
+export const SECTIONS = ['hits', 'cold', 'coalesce', 'upload', 'notify', 'locks', 'minio'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface FileSize {
@@ -42,6 +42,16 @@ export interface Plan {
   readonly lockWrites: number;
   readonly lockContendedPerClient: number;
   readonly lockApiCycles: number;
+  /** kubecdn vs MinIO (bench/minio.ts), per store and round: sequential 1 KiB PUTs, concurrent writers x PUTs each */
+  readonly minio: {
+    readonly warmPuts: number;
+    readonly seqPuts: number;
+    readonly writers: number;
+    readonly putsPerWriter: number;
+    /** versions of the one key whose listing is timed, and how many listings per round */
+    readonly versions: number;
+    readonly lists: number;
+  };
 }
 
 export interface CliOptions {
@@ -93,5 +103,17 @@ export function makePlan(o: CliOptions): Plan {
     lockWrites: quick ? 40 : 200,
     lockContendedPerClient: quick ? 15 : 50,
     lockApiCycles: quick ? 50 : 200,
+    minio: minioPlan(quick),
+  };
+}
+
+function minioPlan(quick: boolean): Plan['minio'] {
+  return {
+    warmPuts: quick ? 10 : 20,
+    seqPuts: quick ? 50 : 200,
+    writers: 16,
+    putsPerWriter: quick ? 10 : 50,
+    versions: 200, // the row is defined for 200 versions, --quick too
+    lists: quick ? 10 : 50,
   };
 }

@@ -4,6 +4,8 @@ import { COLD_PATHS, type ColdMissResult, type ColdPath } from './coldMiss.js';
 import type { HitsResult } from './hits.js';
 import type { LockModeResult, LockApiResult, WritePathResult } from './locks.js';
 import type { Machine } from './machine.js';
+import { MINIO_TABLE_HEAD, minioMethod, minioProblems, minioTableRows } from './minioReport.js';
+import type { MinioResult } from './minioResults.js';
 import type { NotifyResult } from './notify.js';
 import { fixed, targetRows, type BenchResults } from './results.js';
 import type { Summary } from './stats.js';
@@ -162,6 +164,12 @@ function locksSection(locks: readonly LockModeResult[]): string {
   );
 }
 
+function minioSection(m: MinioResult): string {
+  const problems = minioProblems(m);
+  const flagged = problems.length ? `\n\n**INVALID measurements:**\n${problems.map((p) => `- ${p}`).join('\n')}` : '';
+  return `## kubecdn vs MinIO\n\n${minioMethod(m)}\n\n${table(MINIO_TABLE_HEAD, minioTableRows(m))}${flagged}`;
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const parts = [
     `# kubecdn benchmark, ${r.startedAt}${r.plan.quick ? ' (--quick: short runs, indicative only)' : ''}`,
@@ -174,6 +182,7 @@ export function renderMarkdown(r: BenchResults): string {
     r.upload ? uploadSection(r.upload) : '',
     r.notify ? notifySection(r.notify) : '',
     r.locks ? locksSection(r.locks) : '',
+    r.minio ? minioSection(r.minio) : '',
     r.errors.length ? `## Sections that failed\n\n${r.errors.map((e) => `- ${e.section}: ${e.message}`).join('\n')}` : '',
   ];
   return `${parts.filter(Boolean).join('\n\n')}\n`;

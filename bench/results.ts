@@ -5,10 +5,14 @@ import type { ColdMissResult } from './coldMiss.js';
 import type { HitsResult } from './hits.js';
 import type { LockModeResult } from './locks.js';
 import type { Machine } from './machine.js';
+import { minioTargetRows, type MinioResult } from './minioResults.js';
 import type { NotifyResult } from './notify.js';
 import type { Plan } from './plan.js';
-import { describeTarget, TARGETS, verdict, type Target, type Verdict } from './stats.js';
+import { TARGETS } from './stats.js';
+import { fixed, row, type TargetRow } from './targetRow.js';
 import type { UploadResult } from './upload.js';
+
+export { fixed, type TargetRow } from './targetRow.js';
 
 export interface BenchResults {
   readonly machine: Machine;
@@ -23,35 +27,9 @@ export interface BenchResults {
   readonly upload?: UploadResult;
   readonly notify?: NotifyResult;
   readonly locks?: readonly LockModeResult[];
+  readonly minio?: MinioResult;
   /** sections that failed, with why: their numbers are missing, never made up */
   readonly errors: readonly { readonly section: string; readonly message: string }[];
-}
-
-export interface TargetRow {
-  readonly what: string;
-  readonly value: number | undefined;
-  readonly shown: string;
-  readonly goal: string;
-  readonly verdict: Verdict;
-  readonly note?: string;
-}
-
-export const fixed = (n: number | undefined, digits: number, unit = ''): string => (n === undefined ? '—' : `${n.toFixed(digits)}${unit}`);
-
-interface RowInput {
-  readonly what: string;
-  readonly value: number | undefined;
-  readonly target: Target;
-  readonly unit: string;
-  readonly shown: string;
-  /** false: the measurement itself is flagged (errors, wrong bytes, lost events) */
-  readonly valid?: boolean;
-  readonly note?: string | undefined;
-}
-
-function row(i: RowInput): TargetRow {
-  const base = { what: i.what, value: i.value, shown: i.shown, goal: describeTarget(i.target, i.unit), verdict: verdict(i.value, i.target, i.valid ?? true) };
-  return i.note === undefined ? base : { ...base, note: i.note };
 }
 
 function hitRows(r: BenchResults): TargetRow[] {
@@ -98,5 +76,6 @@ export function targetRows(r: BenchResults): TargetRow[] {
     ...(r.coalesce ? [coalesceRow(r.coalesce)] : []),
     ...(r.upload ? uploadRows(r.upload) : []),
     ...(r.notify ? [notifyRow(r.notify)] : []),
+    ...(r.minio ? minioTargetRows(r.minio) : []),
   ];
 }

@@ -60,7 +60,7 @@ http {
 }
 
 /** Ready when it answers HTTP (any status) and is still running; otherwise the tail of its log explains why. */
-async function httpReady(child: Proc, url: string): Promise<void> {
+export async function httpReady(child: Proc, url: string): Promise<void> {
   try {
     await waitFor(async () => {
       if (child.exited()) return true; // reported below, without waiting for the timeout
@@ -124,12 +124,15 @@ export interface RedisServer extends Server {
   readonly redisUrl: string;
 }
 
-/** A throw-away redis-server without persistence, in its own dir under the run dir. */
-export async function startRedisServer(runDir: string, name: string): Promise<RedisServer> {
+/**
+ * A throw-away redis-server in its own dir under the run dir; without persistence unless `persist` (an append-only
+ * file fsynced on every write: appendonly yes, appendfsync always).
+ */
+export async function startRedisServer(runDir: string, name: string, opts: { persist?: boolean } = {}): Promise<RedisServer> {
   const dir = path.join(runDir, name);
   await fs.mkdir(dir, { recursive: true });
   return onFreePort(name, async (port) => {
-    const child = await launchRedis(port, dir, { name, launcher: logsIn(dir) });
+    const child = await launchRedis(port, dir, { name, launcher: logsIn(dir), persist: opts.persist === true });
     const url = `redis://127.0.0.1:${port}`;
     return { name, url, redisUrl: url, port, dir, child };
   });

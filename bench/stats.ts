@@ -58,7 +58,7 @@ export function roundOrder<T>(servers: readonly T[], rounds: number): { round: n
   return out;
 }
 
-export type Op = '>=' | '<' | '==';
+export type Op = '>=' | '<=' | '<' | '==';
 
 export interface Target {
   readonly op: Op;
@@ -68,18 +68,18 @@ export interface Target {
 /** PASS/MISS against a target; INVALID when the measurement itself is flagged (errors, non-2xx); n/a without one. */
 export type Verdict = 'PASS' | 'MISS' | 'INVALID' | 'n/a';
 
+const HOLDS: Readonly<Record<Op, (value: number, goal: number) => boolean>> = {
+  '>=': (v, g) => v >= g,
+  '<=': (v, g) => v <= g,
+  '<': (v, g) => v < g,
+  '==': (v, g) => v === g,
+};
+
 export function verdict(value: number | undefined, target: Target | undefined, valid = true): Verdict {
   if (target === undefined) return 'n/a';
   if (!valid) return 'INVALID';
   if (value === undefined || !Number.isFinite(value)) return 'MISS';
-  switch (target.op) {
-    case '>=':
-      return value >= target.goal ? 'PASS' : 'MISS';
-    case '<':
-      return value < target.goal ? 'PASS' : 'MISS';
-    case '==':
-      return value === target.goal ? 'PASS' : 'MISS';
-  }
+  return HOLDS[target.op](value, target.goal) ? 'PASS' : 'MISS';
 }
 
 export const describeTarget = (t: Target | undefined, unit = ''): string =>
@@ -96,4 +96,12 @@ export const TARGETS = {
   uploadVsSha: { op: '>=', goal: 0.5 } as Target,
   peakRssMB: { op: '<', goal: 200 } as Target,
   notifyP99Ms: { op: '<', goal: 20 } as Target,
+  /** kubecdn / MinIO on one machine (bench/minio.ts): sequential 1 KiB PUT p50 (lower is better), the rest rates */
+  minio: {
+    seqPutP50: { op: '<=', goal: 1.0 } as Target,
+    concurrentPut: { op: '>=', goal: 1.2 } as Target,
+    get: { '1KiB': { op: '>=', goal: 2.5 }, '64KiB': { op: '>=', goal: 2.5 }, '1MiB': { op: '>=', goal: 2.5 }, '16MiB': { op: '>=', goal: 1.0 } } as Readonly<
+      Record<string, Target>
+    >,
+  },
 } as const;

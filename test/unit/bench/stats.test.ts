@@ -53,6 +53,13 @@ describe('ratio and verdicts', () => {
     expect(verdict(5, TARGETS.notifyP99Ms, false)).toBe('INVALID');
     expect(verdict(undefined, TARGETS.notifyP99Ms)).toBe('MISS');
     expect(verdict(3, undefined)).toBe('n/a');
+    // kubecdn / MinIO: PUT latency at most MinIO's, small-PUT rate 1.2x, GETs 2.5x (16 MiB 1.0x)
+    expect(verdict(1.0, TARGETS.minio.seqPutP50)).toBe('PASS');
+    expect(verdict(1.01, TARGETS.minio.seqPutP50)).toBe('MISS');
+    expect(verdict(1.19, TARGETS.minio.concurrentPut)).toBe('MISS');
+    expect(verdict(2.5, TARGETS.minio.get['1MiB'])).toBe('PASS');
+    expect(verdict(2.49, TARGETS.minio.get['64KiB'])).toBe('MISS');
+    expect(verdict(1.0, TARGETS.minio.get['16MiB'])).toBe('PASS');
   });
 
   it('has no target for 16 MiB hits', () => {

@@ -1,0 +1,68 @@
+// The kubecdn-vs-MinIO section in the report: the table of the issue (| | MinIO | kubecdn | kubecdn / MinIO |), what
+// made a measurement invalid, and how it was measured, in words. Pure; bench/report.ts lays it out.
+import type { GetSizeResult, MinioResult } from './minioResults.js';
+import { rssTotal } from './minioResults.js';
+import type { StoreName } from './minioStore.js';
+import { ratio } from './stats.js';
+import { fixed } from './targetRow.js';
+
+export const MINIO_TABLE_HEAD = ['', 'MinIO', 'kubecdn', 'kubecdn / MinIO'];
+
+const x = (a: number | undefined, b: number | undefined): string => fixed(ratio(a, b), 2, 'x');
+const int = (n: number | undefined): string => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US'));
+const slash = (parts: string[]): string => parts.join(' / ');
+
+/** The rows of the table of the issue (MINIO_TABLE_HEAD). */
+export function minioTableRows(m: MinioResult): string[][] {
+  const { seqPut: s, concurrentPut: c, list: l } = m;
+  const small = m.gets.filter((g) => g.size !== '16MiB');
+  const big = m.gets.filter((g) => g.size === '16MiB');
+  const rps = (gs: readonly GetSizeResult[], n: StoreName): string => slash(gs.map((g) => int(g.stores[n].rps)));
+  const rpsX = (gs: readonly GetSizeResult[]): string => slash(gs.map((g) => x(g.stores.kubecdn.rps, g.stores.minio.rps)));
+  const mem = m.peakRssMiB;
+  return [
+    ['sequential PUT 1 KiB p50 / p99 (ms)', slash([fixed(s.minio.p50, 2), fixed(s.minio.p99, 2)]), slash([fixed(s.kubecdn.p50, 2), fixed(s.kubecdn.p99, 2)]), slash([x(s.kubecdn.p50, s.minio.p50), x(s.kubecdn.p99, s.minio.p99)])],
+    [`${m.settings.writers} concurrent writers, 1 KiB objects/s`, int(c.minio.perS), int(c.kubecdn.perS), x(c.kubecdn.perS, c.minio.perS)],
+    [`GET ${slash(small.map((g) => g.size))} req/s`, rps(small, 'minio'), rps(small, 'kubecdn'), rpsX(small)],
+    [`GET ${slash(big.map((g) => g.size))} req/s`, rps(big, 'minio'), rps(big, 'kubecdn'), rpsX(big)],
+    [`list ${m.settings.versions} versions (raw HTTP), ms p50`, fixed(l.minio.p50, 2), fixed(l.kubecdn.p50, 2), x(l.kubecdn.p50, l.minio.p50)],
+    [
+      'peak RSS (kubecdn: node + its Redis), MiB',
+      fixed(rssTotal(mem.minio), 0),
+      Object.values(mem.kubecdn).map((v) => fixed(v, 0)).join(' + '),
+      x(rssTotal(mem.kubecdn), rssTotal(mem.minio)),
+    ],
+  ];
+}
+
+/** What made a measurement invalid, for the lines under the table. */
+export function minioProblems(m: MinioResult): string[] {
+  const fails = (what: string, n: StoreName, f: readonly { failures: Readonly<Record<string, number>> }[]): string[] => {
+    const all = f.flatMap((r) => Object.entries(r.failures)).map(([k, v]) => `${v}x ${k}`);
+    return all.length ? [`${what}, ${n}: ${all.join(', ')}`] : [];
+  };
+  const stores: StoreName[] = ['minio', 'kubecdn'];
+  return [
+    ...stores.flatMap((n) => fails('sequential PUT', n, m.seqPut[n].rounds)),
+    ...stores.flatMap((n) => fails('concurrent PUT', n, m.concurrentPut[n].rounds)),
+    ...stores.flatMap((n) => fails('list versions', n, m.list[n].rounds)),
+    ...m.gets.flatMap((g) => stores.flatMap((n) => g.stores[n].problems.map((p) => `GET ${g.size}, ${n}: ${p}`))),
+  ];
+}
+
+/** How the section was measured, for the paragraph above the table. */
+export function minioMethod(m: MinioResult): string {
+  const s = m.settings;
+  const w = s.wrk;
+  return (
+    `MinIO (github.com/minio/minio ${m.minioVersion}, one drive, default settings, versioned bucket, requests through ` +
+    `presigned URLs) and one standalone kubecdn node, both on this machine, the same node:http client for both. ` +
+    `Durability: MinIO ${m.durability.minio}; kubecdn ${m.durability.kubecdn}, reported mode \`${m.kubecdnCommitDurability}\`. ` +
+    `${s.rounds} interleaved rounds (order rotated), medians of the rounds. PUTs: fresh random 1 KiB contents, ` +
+    `${s.warmPuts} warm-up PUTs per store, then ${s.seqPuts} sequential PUTs per round on one keep-alive connection, ` +
+    `and ${s.writers} writers x ${s.putsPerWriter} PUTs per round (one connection each). List: ${s.lists} listings per ` +
+    `round of one key with ${s.versions} versions. GET: \`wrk -t1 -c${w.connections} -d${w.durationS}s --timeout ` +
+    `${w.timeoutS}s\` after ${w.warmS} s of warm-up. Peak RSS: VmHWM over the whole section` +
+    `${m.rssResetOk ? '' : ' (reset failed: since each process started)'}.`
+  );
+}

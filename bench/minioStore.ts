@@ -1,0 +1,60 @@
+// The two stores of the kubecdn-vs-MinIO section seen the same way: how a plain HTTP client writes, reads and lists
+// versions on each (MinIO through presigned URLs, kubecdn through its own API), and which processes are the store.
+// The measuring code (minioLoad.ts, minio.ts) knows nothing else about either. The parsers here are pure.
+import { parseLabels } from '../test/helpers/metrics.js';
+
+export const STORES = ['minio', 'kubecdn'] as const;
+export type StoreName = (typeof STORES)[number];
+
+/** A request a plain HTTP client sends: the URL and the headers the store needs (the body's own headers aside). */
+export interface HttpTarget {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface StoreProcess {
+  readonly label: string;
+  readonly pid: number;
+}
+
+export interface Store {
+  readonly name: StoreName;
+  /** what a successful PUT answers (MinIO 200, kubecdn 201: a new version) */
+  readonly putOk: number;
+  /** what an acknowledged write survives, in words */
+  readonly durability: string;
+  /** the processes whose memory is the store's (kubecdn: the node and its Redis) */
+  readonly processes: readonly StoreProcess[];
+  /** one PUT of `key`: a presigned URL (MinIO) or PUT /files/<key> with the write token (kubecdn) */
+  put(key: string): Promise<HttpTarget>;
+  /** a plain GET of the key's latest version, usable by wrk (MinIO: presigned) */
+  get(key: string): Promise<string>;
+  /** the key's versions, newest first, at most `max` (MinIO: ListObjectVersions with the key as prefix) */
+  listVersions(key: string, max: number): Promise<string>;
+  /** how many versions a listing's body holds */
+  countVersions(body: string): number;
+  stop(): Promise<void>;
+}
+
+/** Versions in a ListObjectVersions answer (S3 XML): each is a <Version> element; delete markers are not counted. */
+export function countS3Versions(xml: string): number {
+  return xml.match(/<Version>/g)?.length ?? 0;
+}
+
+/** Versions in a kubecdn `GET /files/{name}/versions` answer; 0 when it is not that JSON. */
+export function countKubecdnVersions(json: string): number {
+  try {
+    const v = (JSON.parse(json) as { versions?: unknown }).versions;
+    return Array.isArray(v) ? v.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The mode whose kubecdn_redis_commit_durability sample is 1 in a node's /metrics, if any. */
+export function durabilityMode(metricsText: string): string | undefined {
+  for (const m of metricsText.matchAll(/^kubecdn_redis_commit_durability\{(.*)\}\s+(\S+)\s*$/gm)) {
+    if (Number(m[2]) === 1) return parseLabels(m[1] as string).mode;
+  }
+  return undefined;
+}
