@@ -19,6 +19,7 @@ import { cleanup, installCleanupHandlers, makeRunDir } from './proc.js';
 import { renderMarkdown } from './report.js';
 import type { BenchResults } from './results.js';
 import { NGINX, VARNISHD, startNginx, startNodeBaseline, startVarnish } from './servers.js';
+import { runScale } from './scale.js';
 import { runUpload } from './upload.js';
 
 interface Options {
@@ -28,6 +29,7 @@ interface Options {
   duration?: string;
   rounds?: string;
   connections?: string;
+  scaleFiles?: string;
   keepTmp?: boolean;
 }
 
@@ -40,10 +42,13 @@ const program = new Command()
   .option('--duration <seconds>', 'each measured wrk run (default 10, --quick 2)')
   .option('--rounds <n>', 'measured wrk runs per server and size, interleaved (default 3)')
   .option('--connections <n>', 'wrk connections (default 32)')
+  .option('--scale-files <n>', 'files in the scale section\'s store (default 1,000,000, --quick 50,000)')
   .option('--keep-tmp', 'keep the run directory (logs, configurations) instead of removing it');
 
 type Runner = (ctx: Ctx) => Promise<unknown>;
-const RUNNERS: Record<Exclude<Section, 'locks'>, Runner> = { hits: runHits, cold: runColdMiss, coalesce: runCoalesce, upload: runUpload, notify: runNotify };
+/** sections that start their own clusters, after the shared servers are gone */
+type OwnCluster = 'locks' | 'scale';
+const RUNNERS: Record<Exclude<Section, OwnCluster>, Runner> = { hits: runHits, cold: runColdMiss, coalesce: runCoalesce, upload: runUpload, notify: runNotify };
 
 function checkTools(): void {
   const missing = [NGINX, VARNISHD, '/usr/bin/wrk', path.join(ROOT, 'dist/node/src/main.js')].filter((p) => !existsSync(p));
@@ -51,7 +56,7 @@ function checkTools(): void {
 }
 
 async function withServers(plan: Plan, runDir: string, record: (s: Section, v: unknown) => void, fail: (s: Section, e: unknown) => void): Promise<void> {
-  const sections = plan.sections.filter((s): s is Exclude<Section, 'locks'> => s !== 'locks');
+  const sections = plan.sections.filter((s): s is Exclude<Section, OwnCluster> => s !== 'locks' && s !== 'scale');
   if (sections.length === 0) return;
   const www = path.join(runDir, 'www');
   await fs.mkdir(www, { recursive: true, mode: 0o755 });
@@ -88,6 +93,9 @@ async function run(opts: Options): Promise<BenchResults> {
   await withServers(plan, runDir, record, fail).catch((e: unknown) => fail(plan.sections[0] ?? 'hits', e));
   if (plan.sections.includes('locks')) {
     await runLocks(plan, runDir).then((v) => record('locks', v), (e: unknown) => fail('locks', e));
+  }
+  if (plan.sections.includes('scale')) {
+    await runScale(plan, runDir).then((v) => record('scale', v), (e: unknown) => fail('scale', e));
   }
   const loadAvg1AtEnd = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
   return { machine, plan, startedAt, finishedAt: new Date().toISOString(), loadAvg1AtEnd, ...found, errors } as BenchResults;

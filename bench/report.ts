@@ -6,6 +6,7 @@ import type { LockModeResult, LockApiResult, WritePathResult } from './locks.js'
 import type { Machine } from './machine.js';
 import type { NotifyResult } from './notify.js';
 import { fixed, targetRows, type BenchResults } from './results.js';
+import { scaleSection } from './scaleReport.js';
 import type { Summary } from './stats.js';
 import { TARGETS, describeTarget, verdict } from './stats.js';
 import type { UploadResult } from './upload.js';
@@ -174,6 +175,7 @@ export function renderMarkdown(r: BenchResults): string {
     r.upload ? uploadSection(r.upload) : '',
     r.notify ? notifySection(r.notify) : '',
     r.locks ? locksSection(r.locks) : '',
+    r.scale ? scaleSection(r.scale) : '',
     r.errors.length ? `## Sections that failed\n\n${r.errors.map((e) => `- ${e.section}: ${e.message}`).join('\n')}` : '',
   ];
   return `${parts.filter(Boolean).join('\n\n')}\n`;

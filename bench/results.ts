@@ -7,6 +7,8 @@ import type { LockModeResult } from './locks.js';
 import type { Machine } from './machine.js';
 import type { NotifyResult } from './notify.js';
 import type { Plan } from './plan.js';
+import type { ScaleResult } from './scale.js';
+import { scaleRows } from './scaleReport.js';
 import { describeTarget, TARGETS, verdict, type Target, type Verdict } from './stats.js';
 import type { UploadResult } from './upload.js';
 
@@ -23,6 +25,7 @@ export interface BenchResults {
   readonly upload?: UploadResult;
   readonly notify?: NotifyResult;
   readonly locks?: readonly LockModeResult[];
+  readonly scale?: ScaleResult;
   /** sections that failed, with why: their numbers are missing, never made up */
   readonly errors: readonly { readonly section: string; readonly message: string }[];
 }
@@ -98,5 +101,6 @@ export function targetRows(r: BenchResults): TargetRow[] {
     ...(r.coalesce ? [coalesceRow(r.coalesce)] : []),
     ...(r.upload ? uploadRows(r.upload) : []),
     ...(r.notify ? [notifyRow(r.notify)] : []),
+    ...(r.scale ? scaleRows(r.scale) : []),
   ];
 }
