@@ -1,9 +1,9 @@
 // The scale section (issue: kubecdn with 1,000,000 files): a 3-node cluster (R=2) whose Redis is seeded through the
 // product's commit script before the nodes start and whose blobs are then written straight into the nodes' stores
 // (bench/scaleSeed.ts); then, through the product: Redis memory, listing pages and a full listing, the hot path
-// against an empty cluster, a GC and a scrub pass (bench/scaleMaint.ts), and a node restart (bench/scaleRestart.ts),
-// last because its repair pass may still be running when the wait for it ends. The node stores (GBs, millions of
-// inodes) are removed at the end whatever happened.
+// against an empty cluster, a node restart (bench/scaleRestart.ts), and last, with the nodes stopped (a repair pass
+// may still be running when the wait for it ends), a GC and a scrub pass over one node's store (bench/scaleMaint.ts).
+// The node stores (GBs, millions of inodes) are removed at the end whatever happened.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { Redis } from 'ioredis';
@@ -56,7 +56,7 @@ async function measure(plan: Plan, runDir: string, cluster: BenchCluster, seeded
   try {
     const versions = s.files * VERSIONS_PER_FILE;
     const memory = await redisMemory(redis, s.files, versions, seeded.usedMemoryAfter - seeded.usedMemoryBefore, 1000);
-    say(`scale: ${s.commitFiles.toLocaleString('en-US')} files x 2 commits through the commit script`);
+    say(`scale: ${Math.min(s.commitFiles, s.files).toLocaleString("en-US")} files x 2 commits through the commit script`);
     const commits = await measureCommits(cluster.redis.redisUrl, s.files, s.commitFiles, salt);
     say(`scale: ${s.pages} listing pages, then the full listing`);
     const first = cluster.nodes[0] as BenchCluster['nodes'][number];
@@ -64,9 +64,11 @@ async function measure(plan: Plan, runDir: string, cluster: BenchCluster, seeded
     say('scale: hot path, against an empty cluster started for the comparison');
     const wrk = { connections: plan.connections, durationS: plan.durationS, timeoutS: plan.wrkTimeoutS };
     const hot = await withEmptyCluster(runDir, (empty) => hotPath(cluster, empty, wrk, plan.rounds));
-    const maintenance = await measureMaintenance(cluster.redis.redisUrl, runDir, first, { blobs: disk.copies[first.id] ?? 0, garbage: s.garbage, waitS: s.maintWaitS, salt });
     const last = cluster.nodes[cluster.nodes.length - 1] as BenchCluster['nodes'][number];
     const restart = await measureRestart(cluster, redis, last.id, disk.copies[last.id] ?? 0, s.repairWaitS);
+    say('scale: stopping the cluster\'s nodes (kill -9: a SIGTERM would start hand-off passes) for the GC and scrub passes');
+    await Promise.all(cluster.nodes.map((n) => n.stop('SIGKILL')));
+    const maintenance = await measureMaintenance(cluster.redis.redisUrl, first.dataDir, { blobs: disk.copies[first.id] ?? 0, garbage: s.garbage, waitS: s.maintWaitS, salt });
     return { plan: s, files: s.files, versions, blobs: s.files, copies: disk.copies, seed: { redisSeconds: seeded.seconds, blobSeconds: disk.seconds }, commits, memory, listing: list, hotPath: hot, maintenance, restart };
   } finally {
     redis.disconnect();

@@ -78,7 +78,7 @@ export function scalePlan(quick: boolean, files?: number): ScalePlan {
     listingMaxS: 300,
     garbage: 1000,
     commitFiles: quick ? 5000 : 20_000,
-    maintWaitS: quick ? 180 : 600,
+    maintWaitS: quick ? 180 : 300,
     repairWaitS: quick ? 180 : 300,
   };
 }

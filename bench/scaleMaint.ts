@@ -1,25 +1,21 @@
 // Garbage collection and scrub passes at scale. Neither can be started on demand, and any node (re)start runs a
-// repair pass over all its blobs (cluster/repair.ts), which would share the CPU and disk with them. So they run on
-// a standalone node (no cluster: no repair) whose DATA_DIR is a hard-linked copy of one cluster node's store (the
-// same inodes, no data copied), on the same Redis: first with GC_INTERVAL_MS and the scrub off, then with the
-// scrub at its default rate and GC off. Each pass reports itself in the node's log, with its duration.
+// repair pass over all its blobs (cluster/repair.ts), which would share the CPU and disk with them. So they run last,
+// once the cluster's nodes are stopped, on a standalone node (no cluster: no repair) over one node's DATA_DIR and the
+// same Redis: first with GC_INTERVAL_MS and the scrub off, then with the scrub at its default rate and GC off. (A
+// hard-linked copy of a live store took a minute for 33,000 blobs here: directory entries are what is slow.) Each
+// pass reports itself in the node's log, with its duration.
 // GC_GRACE_MS=0: the seeded blobs are minutes old, and a pass skips blobs younger than the grace period without asking
 // Redis, where a store in service has nearly all its blobs older than it. The I/O is /proc/<pid>/io from the moment
 // the node's start-up count is done (kubecdn_blob_store_blobs > 0) to that line.
-import { execFile } from 'node:child_process';
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { metric } from '../test/helpers/metrics.js';
 import { spawnNode } from '../test/helpers/nodeProcess.js';
-import type { BenchNode } from './cluster.js';
 import { say } from './context.js';
 import { logsIn } from './proc.js';
 import { blobOf, sha256Of } from './scaleData.js';
-import { ioDelta, logLines, pollFor, readIo, type Io } from './scaleProbe.js';
+import { ioDelta, logLines, numField, pollFor, readIo, type Io } from './scaleProbe.js';
 import { writeBlob } from './scaleSeed.js';
 
-const run = promisify(execFile);
 const HOUR_MS = 3_600_000;
 /** the GC pass starts this long after the node listens: time for its start-up count to finish first */
 const GC_DELAY_MS = 20_000;
@@ -39,21 +35,20 @@ export interface PassMeasure {
 export interface MaintResult {
   readonly blobs: number;
   readonly garbage: number;
-  readonly copySeconds: number;
   readonly gc: PassMeasure;
   readonly scrub: PassMeasure;
 }
 
 /** Starts the standalone node, waits for its count, then for `msg` in its log; stops it. */
-async function measurePass(redisUrl: string, dir: string, env: Record<string, string>, msg: string, waitS: number): Promise<PassMeasure> {
-  const node = await spawnNode(redisUrl, { NODE_ID: 'scale-maint', DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'info', ...env }, logsIn(dir));
+async function measurePass(redisUrl: string, dataDir: string, env: Record<string, string>, msg: string, waitS: number): Promise<PassMeasure> {
+  const node = await spawnNode(redisUrl, { NODE_ID: 'scale-maint', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env }, logsIn(path.dirname(dataDir)));
   try {
     const started = Date.now();
     await pollFor(async () => ((await metric(node.url, 'kubecdn_blob_store_blobs')) > 0 ? true : undefined), waitS * 1000);
     const io0 = await readIo(node.pid);
-    const line = await pollFor(async () => logLines(node.output(), msg, started)[0], waitS * 1000);
+    const line = await pollFor(() => logLines(node.output(), msg, started)[0], waitS * 1000);
     const io = ioDelta(io0, await readIo(node.pid));
-    const n = (k: string): number | undefined => (typeof line?.[k] === 'number' ? (line[k] as number) : undefined);
+    const n = (k: string): number | undefined => numField(line, k);
     const ms = n('ms');
     return { done: line !== undefined, seconds: ms === undefined ? undefined : ms / 1000, blobs: n('blobs'), removed: n('removed') ?? n('corrupt'), io, env };
   } finally {
@@ -61,27 +56,17 @@ async function measurePass(redisUrl: string, dir: string, env: Record<string, st
   }
 }
 
-export async function measureMaintenance(redisUrl: string, runDir: string, source: BenchNode, opts: { blobs: number; garbage: number; waitS: number; salt: string }): Promise<MaintResult> {
-  const dir = path.join(runDir, 'scale-maint');
-  await fs.mkdir(dir, { recursive: true });
-  try {
-    say(`scale: hard-linking ${source.id}'s ${opts.blobs.toLocaleString('en-US')} blobs into a standalone node's DATA_DIR`);
-    const t0 = performance.now();
-    await fs.mkdir(path.join(dir, 'data'), { recursive: true });
-    await run('cp', ['-al', path.join(source.dataDir, 'blobs'), path.join(dir, 'data')]);
-    const copySeconds = (performance.now() - t0) / 1000;
-    // Uploads that never committed, older than the default grace period: what GC is for.
-    const old = new Date(Date.now() - 2 * HOUR_MS);
-    for (let g = 0; g < opts.garbage; g++) {
-      const b = blobOf(g, `${opts.salt}-garbage`);
-      await writeBlob(path.join(dir, 'data'), sha256Of(b), b, old);
-    }
-    say('scale: one garbage collection pass (standalone node, scrub off)');
-    const gc = await measurePass(redisUrl, dir, { GC_INTERVAL_MS: String(GC_DELAY_MS), GC_GRACE_MS: '0', SCRUB_BYTES_PER_SEC: '0' }, 'garbage collection pass done', opts.waitS);
-    say('scale: one scrub pass at the default rate (standalone node, GC off)');
-    const scrub = await measurePass(redisUrl, dir, { GC_INTERVAL_MS: '0' }, 'scrub pass done', opts.waitS);
-    return { blobs: opts.blobs, garbage: opts.garbage, copySeconds, gc, scrub };
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
+/** `dataDir`: a stopped node's store, `blobs` in it; `garbage` unreferenced blobs are planted first. */
+export async function measureMaintenance(redisUrl: string, dataDir: string, opts: { blobs: number; garbage: number; waitS: number; salt: string }): Promise<MaintResult> {
+  // Uploads that never committed, older than the default grace period: what GC is for.
+  const old = new Date(Date.now() - 2 * HOUR_MS);
+  for (let g = 0; g < opts.garbage; g++) {
+    const b = blobOf(g, `${opts.salt}-garbage`);
+    await writeBlob(dataDir, sha256Of(b), b, old);
   }
+  say(`scale: one garbage collection pass over ${opts.blobs.toLocaleString('en-US')} blobs (standalone node, scrub off)`);
+  const gc = await measurePass(redisUrl, dataDir, { GC_INTERVAL_MS: String(GC_DELAY_MS), GC_GRACE_MS: '0', SCRUB_BYTES_PER_SEC: '0' }, 'garbage collection pass done', opts.waitS);
+  say('scale: one scrub pass at the default rate (standalone node, GC off)');
+  const scrub = await measurePass(redisUrl, dataDir, { GC_INTERVAL_MS: '0' }, 'scrub pass done', opts.waitS);
+  return { blobs: opts.blobs, garbage: opts.garbage, gc, scrub };
 }

@@ -53,11 +53,19 @@ export function logLines(text: string, msg: string, sinceMs = 0): LogLine[] {
   return out;
 }
 
+/** A number a pass logged (its `ms`, `blobs`...), or undefined when the line or the field is missing. */
+export function numField(line: LogLine | undefined, key: string): number | undefined {
+  const v = line?.[key];
+  return typeof v === 'number' ? v : undefined;
+}
+
 /** Polls `check` every 250 ms until it returns a value or `timeoutMs` passes (then undefined). */
-export async function pollFor<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+export async function pollFor<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await check().catch(() => undefined);
+    const v = await Promise.resolve()
+      .then(check)
+      .catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > deadline) return undefined;
     await new Promise((r) => setTimeout(r, 250));

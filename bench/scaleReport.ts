@@ -21,9 +21,18 @@ export const SCALE_TARGETS = {
 const f = (n: number | undefined, digits: number, unit = ''): string => (n === undefined || !Number.isFinite(n) ? '—' : `${n.toFixed(digits)}${unit}`);
 const int = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : Math.round(n).toLocaleString('en-US'));
 
-function row(what: string, value: number | undefined, target: Target, unit: string, shown: string, note?: string): TargetRow {
-  const base = { what, value, shown, goal: describeTarget(target, unit), verdict: verdict(value, target) };
-  return note === undefined ? base : { ...base, note };
+interface RowInput {
+  readonly what: string;
+  readonly value: number | undefined;
+  readonly target: Target;
+  readonly unit: string;
+  readonly shown: string;
+  readonly note?: string | undefined;
+}
+
+function row(i: RowInput): TargetRow {
+  const base = { what: i.what, value: i.value, shown: i.shown, goal: describeTarget(i.target, i.unit), verdict: verdict(i.value, i.target) };
+  return i.note === undefined ? base : { ...base, note: i.note };
 }
 
 /** blobs per second of a pass that took `seconds` (undefined when it did not finish) */
@@ -33,34 +42,42 @@ export const passRate = (blobs: number, seconds: number | undefined): number | u
 function passRows(s: ScaleResult): TargetRow[] {
   const { maintenance: m, restart: r } = s;
   const t = SCALE_TARGETS.passBlobsPerSec;
-  const repairRate = passRate(r.blobs, r.repair.seconds) ?? (r.repair.done ? undefined : r.repair.lookupsPerSec);
+  // A pass still running after the wait took longer than it: blobs / wait is the most its rate can be.
+  const repairRate = r.repair.done ? passRate(r.blobs, r.repair.seconds) : passRate(r.blobs, r.repair.waitedSeconds);
   const repairShown = r.repair.done
     ? `${f(r.repair.seconds, 1, ' s')} for ${int(r.blobs)} blobs (${int(repairRate)}/s)`
-    : `not done after ${f(r.repair.waitedSeconds, 0, ' s')}: ~${int(r.repair.lookupsPerSec)} blobs/s, ~${f(r.repair.extrapolatedSeconds, 0, ' s')} for ${int(r.blobs)}`;
+    : `not done after ${f(r.repair.waitedSeconds, 0, ' s')}: < ${int(repairRate)} blobs/s`;
   const pass = (what: string, p: ScaleResult['maintenance']['gc']): TargetRow => {
     const blobs = p.blobs ?? m.blobs;
     const rate = passRate(blobs, p.seconds);
     const shown = p.done ? `${f(p.seconds, 1, ' s')} for ${int(blobs)} blobs (${int(rate)}/s)` : 'did not finish in time';
-    return row(what, rate, t, ' blobs/s', shown);
+    return row({ what, value: rate, target: t, unit: ' blobs/s', shown });
   };
   return [
-    row(`restarted node: kill -9 to /readyz 200 (${int(r.blobs)} local blobs)`, r.readySeconds, SCALE_TARGETS.readySeconds, ' s', f(r.readySeconds, 2, ' s')),
-    row('restarted node: its start-up repair pass', repairRate, t, ' blobs/s', repairShown, r.repair.done ? undefined : 'a pass still running: the rate is Redis lookups/s over the wait'),
+    row({ what: `restarted node: kill -9 to /readyz 200 (${int(r.blobs)} local blobs)`, value: r.readySeconds, target: SCALE_TARGETS.readySeconds, unit: ' s', shown: f(r.readySeconds, 2, ' s') }),
+    row({ what: 'restarted node: its start-up repair pass', value: repairRate, target: t, unit: ' blobs/s', shown: repairShown, note: r.repair.done ? undefined : 'still running when the wait ended: the rate is an upper bound' }),
     pass('garbage collection pass (one node\'s store)', m.gc),
     pass('scrub pass at the default SCRUB_BYTES_PER_SEC (one node\'s store)', m.scrub),
   ];
 }
 
+function hotRow(s: ScaleResult): TargetRow {
+  const h = s.hotPath;
+  const shown = `${f(h.ratio, 2, 'x')} (${int(h.fullRps)} / ${int(h.emptyRps)})`;
+  const r = row({ what: `hot path 1 KiB req/s, ${int(s.files)} files / empty store`, value: h.ratio, target: SCALE_TARGETS.hotPathVsEmpty, unit: 'x', shown });
+  return h.valid ? r : { ...r, verdict: 'INVALID', note: 'wrk saw errors' };
+}
+
 /** One row per target, for the report's Targets table. */
 export function scaleRows(s: ScaleResult): TargetRow[] {
-  const { memory: mem, listing: l, hotPath: h } = s;
+  const { memory: mem, listing: l } = s;
   const namesPerSec = l.fullListing.complete ? l.fullListing.names / l.fullListing.seconds : undefined;
   return [
-    row(`Redis bytes per version, all-in (${int(s.files)} files x ${s.versions / s.files} versions)`, mem.bytesPerVersion, SCALE_TARGETS.bytesPerVersion, ' B', `${int(mem.bytesPerVersion)} B (${int(mem.bytesPerFile)} B per file)`),
-    row(`listing page p99 (GET /files?prefix=<folder>, ${l.pages} folders)`, l.pageMs.p99, SCALE_TARGETS.pageP99Ms, ' ms', f(l.pageMs.p99, 1, ' ms')),
-    row(`full listing of ${int(s.files)} names (pages of 1000)`, namesPerSec, SCALE_TARGETS.listingNamesPerSec, ' names/s', `${f(l.fullListing.seconds, 1, ' s')} (${int(namesPerSec)}/s)`, l.fullListing.complete ? undefined : 'stopped incomplete'),
+    row({ what: `Redis bytes per version, all-in (${int(s.files)} files x ${s.versions / s.files} versions)`, value: mem.bytesPerVersion, target: SCALE_TARGETS.bytesPerVersion, unit: ' B', shown: `${int(mem.bytesPerVersion)} B (${int(mem.bytesPerFile)} B per file)` }),
+    row({ what: `listing page p99 (GET /files?prefix=<folder>, ${l.pages} folders)`, value: l.pageMs.p99, target: SCALE_TARGETS.pageP99Ms, unit: ' ms', shown: f(l.pageMs.p99, 1, ' ms') }),
+    row({ what: `full listing of ${int(s.files)} names (pages of 1000)`, value: namesPerSec, target: SCALE_TARGETS.listingNamesPerSec, unit: ' names/s', shown: `${f(l.fullListing.seconds, 1, ' s')} (${int(namesPerSec)}/s)`, note: l.fullListing.complete ? undefined : 'stopped incomplete' }),
     ...passRows(s),
-    { ...row(`hot path 1 KiB req/s, ${int(s.files)} files / empty store`, h.ratio, SCALE_TARGETS.hotPathVsEmpty, 'x', `${f(h.ratio, 2, 'x')} (${int(h.fullRps)} / ${int(h.emptyRps)})`), ...(h.valid ? {} : { verdict: 'INVALID' as const, note: 'wrk saw errors' }) },
+    hotRow(s),
   ];
 }
 
@@ -81,9 +98,9 @@ export function scaleSection(s: ScaleResult): string {
     [`listing page, ${l.pages} random folders, limit ${l.pageLimit}`, `p50 ${f(l.pageMs.p50, 1)} / p99 ${f(l.pageMs.p99, 1)} / max ${f(l.pageMs.max, 1)} ms`],
     ['full listing, cursor to cursor', `${int(l.fullListing.names)} names in ${int(l.fullListing.pages)} pages, ${f(l.fullListing.seconds, 1, ' s')}${l.fullListing.complete ? '' : ' (INCOMPLETE: time bound)'}`],
     [`hot path: 1 KiB on ${h.node}, wrk median req/s`, `${int(h.fullRps)} with ${int(s.files)} files, ${int(h.emptyRps)} empty: ${f(h.ratio, 2, 'x')}`],
-    [`GC pass (standalone node, hard-linked copy of one store + ${int(m.garbage)} garbage blobs)`, `${f(m.gc.seconds, 1, ' s')}, ${int(m.gc.blobs)} blobs, ${int(m.gc.removed)} removed; ${io(m.gc.io)}`],
+    [`GC pass (standalone node on one node's store + ${int(m.garbage)} garbage blobs, cluster stopped)`, `${f(m.gc.seconds, 1, ' s')}, ${int(m.gc.blobs)} blobs, ${int(m.gc.removed)} removed; ${io(m.gc.io)}`],
     ['scrub pass (same store, default rate)', `${f(m.scrub.seconds, 1, ' s')}, ${int(m.scrub.blobs)} blobs, ${int(m.scrub.removed)} corrupt; ${io(m.scrub.io)}`],
-    [`restart ${r.node} (kill -9, same port and DATA_DIR)`, `ready ${f(r.readySeconds, 2, ' s')}; repair pass ${r.repair.done ? `${f(r.repair.seconds, 1, ' s')}: checked ${int(r.repair.checked)}, pushed ${int(r.repair.pushed)}, failed ${int(r.repair.failed)}` : `not done after ${f(r.repair.waitedSeconds, 0, ' s')} (~${int(r.repair.lookupsPerSec)} lookups/s; ~${f(r.repair.extrapolatedSeconds, 0, ' s')} at that rate)`}`],
+    [`restart ${r.node} (kill -9, same port and DATA_DIR)`, `ready ${f(r.readySeconds, 2, ' s')}; repair pass ${r.repair.done ? `${f(r.repair.seconds, 1, ' s')}: checked ${int(r.repair.checked)}, pushed ${int(r.repair.pushed)}, failed ${int(r.repair.failed)}` : `not done after ${f(r.repair.waitedSeconds, 0, ' s')} (Redis EXISTS calls meanwhile, every node's: ${int(r.repair.lookupsPerSec)}/s)`}`],
   ];
   return (
     `## Scale\n\nA 3-node cluster (R=2) whose Redis was filled through the commit script and whose blobs were written ` +

@@ -3,11 +3,11 @@
 // DATA_DIR with the same settings, and time (a) until /readyz answers 200 and (b) until its start-up repair pass
 // reports itself done in its log ("replication pass done", with what it checked and pushed). The wait for (b) is
 // bounded; a pass still running then is reported with its progress (Redis EXISTS calls per second: the pass asks
-// Redis once per blob) and the time that rate would take for the node's blobs.
+// Redis once per blob; every node's lookups count, and the others run passes too when they see the node come back).
 import type { Redis } from 'ioredis';
 import type { BenchCluster } from './cluster.js';
 import { say } from './context.js';
-import { logLines, pollFor } from './scaleProbe.js';
+import { logLines, numField, pollFor } from './scaleProbe.js';
 import { info } from './scaleSeed.js';
 
 export interface RestartResult {
@@ -23,10 +23,8 @@ export interface RestartResult {
     readonly pushed: number | undefined;
     readonly failed: number | undefined;
     readonly waitedSeconds: number;
-    /** EXISTS calls per second on Redis over the wait (every node's, but only this one is repairing) */
+    /** EXISTS calls per second on Redis over the wait: every node's (the others may run passes too) */
     readonly lookupsPerSec: number;
-    /** blobs / lookupsPerSec when the pass did not finish in time */
-    readonly extrapolatedSeconds: number | undefined;
   };
 }
 
@@ -41,10 +39,10 @@ export async function measureRestart(cluster: BenchCluster, redis: Redis, id: st
   const ready = await pollFor(async () => ((await fetch(`${node.url}/readyz`)).status === 200 ? performance.now() : undefined), 60_000);
   const readySeconds = ready === undefined ? undefined : (ready - t0) / 1000;
   say(`scale: ${id} ready after ${readySeconds?.toFixed(2) ?? '(never)'} s; waiting up to ${waitS} s for its repair pass`);
-  const line = await pollFor(async () => logLines(node.output(), 'replication pass done', since).find((l) => l.reason === 'repair'), waitS * 1000);
+  const line = await pollFor(() => logLines(node.output(), 'replication pass done', since).find((l) => l.reason === 'repair'), waitS * 1000);
   const waitedSeconds = (performance.now() - t0) / 1000;
   const lookupsPerSec = ((await existsCalls(redis)) - lookups0) / waitedSeconds;
-  const n = (k: string): number | undefined => (typeof line?.[k] === 'number' ? (line[k] as number) : undefined);
+  const n = (k: string): number | undefined => numField(line, k);
   return {
     node: id,
     blobs,
@@ -57,7 +55,6 @@ export async function measureRestart(cluster: BenchCluster, redis: Redis, id: st
       failed: n('failed'),
       waitedSeconds,
       lookupsPerSec,
-      extrapolatedSeconds: line === undefined && lookupsPerSec > 0 ? blobs / lookupsPerSec : undefined,
     },
   };
 }

@@ -69,6 +69,11 @@ function stateOf(pipe: ReturnType<Redis['pipeline']>, i: number, files: number, 
   pipe.hset(keys.content(first.sha256 ?? ''), 'name', name, 'version', '1', 'size', String(first.size));
 }
 
+function throwFirst(replies: [Error | null, unknown][] | null): void {
+  const failed = (replies ?? []).find(([err]) => err !== null);
+  if (failed) throw failed[0] as Error;
+}
+
 /** Seeds every file, REDIS_BATCH files per pipeline; returns the seconds it took. */
 export async function seedRedis(redisUrl: string, files: number, salt: string): Promise<number> {
   const redis = new Redis(redisUrl);
@@ -78,7 +83,7 @@ export async function seedRedis(redisUrl: string, files: number, salt: string): 
     for (const [from, to] of batches(files, REDIS_BATCH)) {
       const pipe = redis.pipeline();
       for (let i = from; i < to; i++) stateOf(pipe, i, files, salt, now);
-      for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+      throwFirst(await pipe.exec());
       if (Math.floor(to / 100_000) > Math.floor(from / 100_000)) say(`scale: ${to.toLocaleString('en-US')} files in Redis`);
     }
     return (performance.now() - started) / 1000;
