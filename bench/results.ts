@@ -41,7 +41,7 @@ export interface TargetRow {
 
 export const fixed = (n: number | undefined, digits: number, unit = ''): string => (n === undefined ? '—' : `${n.toFixed(digits)}${unit}`);
 
-interface RowInput {
+export interface RowInput {
   readonly what: string;
   readonly value: number | undefined;
   readonly target: Target;
@@ -52,7 +52,7 @@ interface RowInput {
   readonly note?: string | undefined;
 }
 
-function row(i: RowInput): TargetRow {
+export function row(i: RowInput): TargetRow {
   const base = { what: i.what, value: i.value, shown: i.shown, goal: describeTarget(i.target, i.unit), verdict: verdict(i.value, i.target, i.valid ?? true) };
   return i.note === undefined ? base : { ...base, note: i.note };
 }

@@ -1,8 +1,8 @@
 // The scale section in the report: its targets (docs/benchmarks.md says why these) and its table. Pure.
-import type { TargetRow } from './results.js';
+import { row, type TargetRow } from './results.js';
 import type { ScaleResult } from './scale.js';
 import type { Io } from './scaleProbe.js';
-import { describeTarget, verdict, type Target } from './stats.js';
+import type { Target } from './stats.js';
 
 /** 1,000,000 blobs in < 2 minutes (the issue's repair target), applied to every per-blob pass. */
 const BLOBS_PER_SEC = Math.ceil(1_000_000 / 120);
@@ -20,20 +20,6 @@ export const SCALE_TARGETS = {
 
 const f = (n: number | undefined, digits: number, unit = ''): string => (n === undefined || !Number.isFinite(n) ? '—' : `${n.toFixed(digits)}${unit}`);
 const int = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : Math.round(n).toLocaleString('en-US'));
-
-interface RowInput {
-  readonly what: string;
-  readonly value: number | undefined;
-  readonly target: Target;
-  readonly unit: string;
-  readonly shown: string;
-  readonly note?: string | undefined;
-}
-
-function row(i: RowInput): TargetRow {
-  const base = { what: i.what, value: i.value, shown: i.shown, goal: describeTarget(i.target, i.unit), verdict: verdict(i.value, i.target) };
-  return i.note === undefined ? base : { ...base, note: i.note };
-}
 
 /** blobs per second of a pass that took `seconds` (undefined when it did not finish) */
 export const passRate = (blobs: number, seconds: number | undefined): number | undefined =>

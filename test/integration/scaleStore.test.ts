@@ -25,6 +25,22 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** A BlobStore on a fresh temp dir, removed afterwards, and a MetadataStore on the emptied test Redis. */
+async function withStores(f: (blobs: BlobStore, store: MetadataStore, dataDir: string) => Promise<void>): Promise<void> {
+  const c = redis.client();
+  await c.flushall();
+  const dataDir = await tempDir();
+  try {
+    const blobs = new BlobStore(dataDir);
+    await blobs.init();
+    await f(blobs, new MetadataStore(c, 100), dataDir);
+  } finally {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const gcDeps = (blobs: BlobStore, store: MetadataStore) => ({ blobs, store, metrics: createMetrics('gc-test'), log: createLogger('silent', 'gc-test') });
+
 const at = (s: string): string => s.replace(/"createdAt":"[^"]+"/g, '"createdAt":"T"');
 
 describe('scale seeding', () => {
@@ -59,12 +75,8 @@ describe('scale seeding', () => {
 
 describe('garbage collection in batches', () => {
   it('removes only unreferenced, unpending blobs across several lookup batches', async () => {
-    const c = redis.client();
-    await c.flushall();
-    const dataDir = await tempDir();
-    try {
-      const blobs = new BlobStore(dataDir);
-      await blobs.init();
+    await withStores(async (blobs, store, dataDir) => {
+      const c = redis.client();
       const old = new Date(Date.now() - 60_000);
       const n = 2 * LOOKUP_BATCH + 100;
       const shas = Array.from({ length: n }, (_, i) => i.toString(16).padStart(64, '0'));
@@ -74,31 +86,20 @@ describe('garbage collection in batches', () => {
       const pending = shas.filter((_, i) => i % 3 !== 0 && i % 5 === 0);
       for (const sha of referenced) await c.hset(keys.content(sha), 'name', 'x', 'version', '1', 'size', '1');
       for (const sha of pending) await c.set(keys.pending(sha), '1', 'PX', 60_000);
-      const store = new MetadataStore(c, 100);
-      const pass = await collectGarbage({ blobs, store, metrics: createMetrics('gc-test'), log: createLogger('silent', 'gc-test') }, 1000);
+      const pass = await collectGarbage(gcDeps(blobs, store), 1000);
       expect(pass).toMatchObject({ blobs: n, looked: n, removed: n - referenced.length - pending.length });
       const left = new Set<string>();
       for await (const b of blobs.walk()) left.add(b.sha256);
       expect([...left].sort()).toEqual([...referenced, ...pending].sort());
-    } finally {
-      await fs.rm(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('leaves blobs younger than the grace period without asking Redis', async () => {
-    const c = redis.client();
-    await c.flushall();
-    const dataDir = await tempDir();
-    try {
-      const blobs = new BlobStore(dataDir);
-      await blobs.init();
+    await withStores(async (blobs, store, dataDir) => {
       await writeBlob(dataDir, 'a'.repeat(64), Buffer.from('young'));
-      const store = new MetadataStore(c, 100);
-      const pass = await collectGarbage({ blobs, store, metrics: createMetrics('gc-test'), log: createLogger('silent', 'gc-test') }, 60_000);
+      const pass = await collectGarbage(gcDeps(blobs, store), 60_000);
       expect(pass).toMatchObject({ blobs: 1, looked: 0, removed: 0 });
       await fs.access(path.join(dataDir, 'blobs/aa/aa', 'a'.repeat(64)));
-    } finally {
-      await fs.rm(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
