@@ -25,6 +25,8 @@ export interface BenchCluster {
   homesOf(sha256: string): BenchNode[];
   /** a node that is not a home: a read there is a cold miss fetched from a peer */
   nonHomeOf(sha256: string): BenchNode;
+  /** kill -9 one node, then start it again on the same port and data dir (extra env on top); resolves when it answers */
+  restart(id: string, env?: Readonly<Record<string, string>>): Promise<BenchNode>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,8 @@ export interface ClusterOptions {
   readonly replication?: number;
   /** extra environment for every node (LOCK_MODE...) */
   readonly env?: Readonly<Record<string, string>>;
+  /** runs once Redis is up, before any node starts (the scale section seeds Redis there) */
+  readonly beforeNodes?: (redis: RedisServer) => Promise<void>;
 }
 
 /** Starts a fresh redis-server and `size` nodes on it; resolves once every node sees every member. */
@@ -52,6 +56,7 @@ export async function startCluster(runDir: string, name: string, opts: ClusterOp
   };
   const nodes: BenchNode[] = [];
   try {
+    await opts.beforeNodes?.(redis);
     const ids = Array.from({ length: size }, (_, i) => `node-${String.fromCharCode(97 + i)}`);
     nodes.push(...(await Promise.all(ids.map((id) => startNode(redis.redisUrl, dir, id, env)))));
     await everyNodeSees(nodes.map((n) => n.url), size, 20_000);
@@ -75,6 +80,16 @@ export async function startCluster(runDir: string, name: string, opts: ClusterOp
       const other = nodes.find((n) => !h.has(n.id));
       if (!other) throw new Error(`every node is a home of ${sha} (R >= cluster size)`);
       return other;
+    },
+    async restart(id, extra = {}) {
+      const i = nodes.findIndex((n) => n.id === id);
+      const old = nodes[i] as BenchNode;
+      await old.stop('SIGKILL');
+      const port = new URL(old.url).port;
+      const fresh = await startNode(redis.redisUrl, dir, id, { ...env, ...extra, PORT: port });
+      nodes[i] = fresh;
+      byId.set(id, fresh);
+      return fresh;
     },
     async stop() {
       await Promise.all(nodes.map((n) => n.stop()));

@@ -20,6 +20,7 @@ import { cleanup, installCleanupHandlers, makeRunDir } from './proc.js';
 import { renderMarkdown } from './report.js';
 import type { BenchResults } from './results.js';
 import { NGINX, VARNISHD, startNginx, startNodeBaseline, startVarnish } from './servers.js';
+import { runScale } from './scale.js';
 import { runUpload } from './upload.js';
 
 interface Options {
@@ -29,6 +30,7 @@ interface Options {
   duration?: string;
   rounds?: string;
   connections?: string;
+  scaleFiles?: string;
   keepTmp?: boolean;
 }
 
@@ -41,12 +43,13 @@ const program = new Command()
   .option('--duration <seconds>', 'each measured wrk run (default 10, --quick 2)')
   .option('--rounds <n>', 'measured wrk runs per server and size, interleaved (default 3)')
   .option('--connections <n>', 'wrk connections (default 32)')
+  .option('--scale-files <n>', 'files in the scale section\'s store (default 1,000,000, --quick 50,000)')
   .option('--keep-tmp', 'keep the run directory (logs, configurations) instead of removing it');
 
 type Runner = (ctx: Ctx) => Promise<unknown>;
 /** sections that start their own servers, after the shared ones are stopped */
-type OwnServers = 'locks' | 'minio';
-const OWN: Record<OwnServers, (plan: Plan, runDir: string) => Promise<unknown>> = { locks: runLocks, minio: runMinio };
+type OwnServers = 'locks' | 'minio' | 'scale';
+const OWN: Record<OwnServers, (plan: Plan, runDir: string) => Promise<unknown>> = { locks: runLocks, minio: runMinio, scale: runScale };
 const RUNNERS: Record<Exclude<Section, OwnServers>, Runner> = { hits: runHits, cold: runColdMiss, coalesce: runCoalesce, upload: runUpload, notify: runNotify };
 
 function checkTools(): void {

@@ -1,6 +1,7 @@
 // What a run measures and for how long, decided from the command line alone. Pure.
+import { scalePlan, type ScalePlan } from './scaleData.js';
 
-export const SECTIONS = ['hits', 'cold', 'coalesce', 'upload', 'notify', 'locks', 'minio'] as const;
+export const SECTIONS = ['hits', 'cold', 'coalesce', 'upload', 'notify', 'locks', 'minio', 'scale'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface FileSize {
@@ -52,6 +53,8 @@ export interface Plan {
     readonly versions: number;
     readonly lists: number;
   };
+  /** the scale section: files in the store and its waits (bench/scaleData.ts) */
+  readonly scale: ScalePlan;
 }
 
 export interface CliOptions {
@@ -60,6 +63,7 @@ export interface CliOptions {
   readonly duration?: string;
   readonly rounds?: string;
   readonly connections?: string;
+  readonly scaleFiles?: string;
 }
 
 /** Reads `--only hits,cold` (any order, duplicates ignored); throws listing what is not a section. */
@@ -104,6 +108,7 @@ export function makePlan(o: CliOptions): Plan {
     lockContendedPerClient: quick ? 15 : 50,
     lockApiCycles: quick ? 50 : 200,
     minio: minioPlan(quick),
+    scale: scalePlan(quick, o.scaleFiles === undefined ? undefined : positiveInt('scale-files', o.scaleFiles, 1)),
   };
 }
 

@@ -8,6 +8,7 @@ import { MINIO_TABLE_HEAD, minioMethod, minioProblems, minioTableRows } from './
 import type { MinioResult } from './minioResults.js';
 import type { NotifyResult } from './notify.js';
 import { fixed, targetRows, type BenchResults } from './results.js';
+import { scaleSection } from './scaleReport.js';
 import type { Summary } from './stats.js';
 import { TARGETS, describeTarget, verdict } from './stats.js';
 import type { UploadResult } from './upload.js';
@@ -183,6 +184,7 @@ export function renderMarkdown(r: BenchResults): string {
     r.notify ? notifySection(r.notify) : '',
     r.locks ? locksSection(r.locks) : '',
     r.minio ? minioSection(r.minio) : '',
+    r.scale ? scaleSection(r.scale) : '',
     r.errors.length ? `## Sections that failed\n\n${r.errors.map((e) => `- ${e.section}: ${e.message}`).join('\n')}` : '',
   ];
   return `${parts.filter(Boolean).join('\n\n')}\n`;

@@ -10,6 +10,8 @@ import type { NotifyResult } from './notify.js';
 import type { Plan } from './plan.js';
 import { TARGETS } from './stats.js';
 import { fixed, row, type TargetRow } from './targetRow.js';
+import type { ScaleResult } from './scale.js';
+import { scaleRows } from './scaleReport.js';
 import type { UploadResult } from './upload.js';
 
 export { fixed, type TargetRow } from './targetRow.js';
@@ -28,6 +30,7 @@ export interface BenchResults {
   readonly notify?: NotifyResult;
   readonly locks?: readonly LockModeResult[];
   readonly minio?: MinioResult;
+  readonly scale?: ScaleResult;
   /** sections that failed, with why: their numbers are missing, never made up */
   readonly errors: readonly { readonly section: string; readonly message: string }[];
 }
@@ -77,5 +80,6 @@ export function targetRows(r: BenchResults): TargetRow[] {
     ...(r.upload ? uploadRows(r.upload) : []),
     ...(r.notify ? [notifyRow(r.notify)] : []),
     ...(r.minio ? minioTargetRows(r.minio) : []),
+    ...(r.scale ? scaleRows(r.scale) : []),
   ];
 }

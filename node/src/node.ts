@@ -24,7 +24,7 @@ import { connectRedis, redisAuth, waitForRedis } from './metadata/connection.js'
 import { watchDurability } from './metadata/durability.js';
 import { createMetrics, initLockSeries, type Metrics } from './metrics.js';
 import { BlobStore } from './storage/blobStore.js';
-import { collectGarbage } from './storage/gc.js';
+import { GarbageCollector } from './storage/gc.js';
 import { HotCache } from './storage/hotCache.js';
 import { Integrity } from './storage/integrity.js';
 import { HashThread } from './storage/offThreadHash.js';
@@ -138,26 +138,22 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
     bytesPerSec: cfg.scrubBytesPerSec,
     intervalMs: cfg.scrubIntervalMs,
   });
-  const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
-  let gcTimer: NodeJS.Timeout | undefined;
+  const collector = new GarbageCollector({ blobs, store, metrics, log: log.child({ component: 'gc' }) }, { intervalMs: cfg.gcIntervalMs, graceMs: cfg.gcGraceMs });
 
   return {
     deps,
     server,
     url,
-    gc,
+    gc: async () => (await collector.pass()).removed,
     async listen() {
-      if (cfg.gcIntervalMs > 0) {
-        gcTimer = setInterval(() => void gc().catch((err: Error) => log.warn({ err: err.message }, 'gc failed')), cfg.gcIntervalMs);
-        gcTimer.unref();
-      }
+      collector.start();
       await cluster?.start();
       scrubber.start();
       log.info({ url, dataDir: cfg.dataDir, blobs: blobs.stats, cluster: cluster?.membership.ids() }, 'file node listening');
       return url;
     },
     async close() {
-      clearInterval(gcTimer);
+      await collector.stop();
       await scrubber.stop();
       await cluster?.handoff().catch((err: Error) => log.error({ err: err.message }, 'hand-off failed'));
       await cluster?.stop();

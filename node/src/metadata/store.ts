@@ -93,9 +93,12 @@ export class MetadataStore {
     await this.redis.set(keys.pending(sha256), '1', 'PX', ttlMs);
   }
 
-  /** True when a version references the content, or a write of it is between upload and commit. */
-  async contentInUse(sha256: string): Promise<boolean> {
-    return (await this.redis.exists(keys.content(sha256), keys.pending(sha256))) > 0;
+  /** For each blob: does a version reference it, or is a write of it between upload and commit? One round trip for all (garbage collection asks about every local blob). */
+  async contentInUseMany(shas: readonly string[]): Promise<boolean[]> {
+    if (shas.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const sha of shas) pipe.exists(keys.content(sha), keys.pending(sha));
+    return unwrap<number>(await pipe.exec()).map((n) => n > 0);
   }
 
   async contentKnown(sha256: string): Promise<boolean> {

@@ -47,7 +47,9 @@ export class Scrubber {
     const { signal } = this.ctrl;
     while (!signal.aborted) {
       try {
-        this.log.info(await this.pass(), 'scrub pass done');
+        const started = performance.now();
+        const r = await this.pass();
+        this.log.info({ ...r, ms: Math.round(performance.now() - started) }, 'scrub pass done');
       } catch (err) {
         if (signal.aborted) return;
         // One failed pass (a disk error, a directory removed under it) must not end the scrub for the process' life.

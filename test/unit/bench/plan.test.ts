@@ -4,7 +4,7 @@ import { makePlan, parseSections } from '../../../bench/plan.js';
 
 describe('plan', () => {
   it('runs every section by default, in canonical order, and refuses unknown ones', () => {
-    expect(parseSections(undefined)).toEqual(['hits', 'cold', 'coalesce', 'upload', 'notify', 'locks', 'minio']);
+    expect(parseSections(undefined)).toEqual(['hits', 'cold', 'coalesce', 'upload', 'notify', 'locks', 'minio', 'scale']);
     expect(parseSections('locks, hits,hits')).toEqual(['hits', 'locks']);
     expect(() => parseSections('hits,nope')).toThrow(/nope/);
   });
