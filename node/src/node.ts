@@ -135,6 +135,9 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   });
   const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
   let gcTimer: NodeJS.Timeout | undefined;
+  // Counting the stored blobs walks them all (a minute at a million): in the background, after the node is ready.
+  const counting = new AbortController();
+  let counted: Promise<void> = Promise.resolve();
 
   return {
     deps,
@@ -148,11 +151,17 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       }
       await cluster?.start();
       scrubber.start();
-      log.info({ url, dataDir: cfg.dataDir, blobs: blobs.stats, cluster: cluster?.membership.ids() }, 'file node listening');
+      counted = blobs
+        .count(counting.signal)
+        .then(() => log.info({ blobs: blobs.stats }, 'stored blobs counted'))
+        .catch((err: Error) => log.warn({ err: err.message }, 'counting the stored blobs failed'));
+      log.info({ url, dataDir: cfg.dataDir, cluster: cluster?.membership.ids() }, 'file node listening');
       return url;
     },
     async close() {
       clearInterval(gcTimer);
+      counting.abort();
+      await counted;
       await scrubber.stop();
       await cluster?.handoff().catch((err: Error) => log.error({ err: err.message }, 'hand-off failed'));
       await cluster?.stop();

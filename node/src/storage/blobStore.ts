@@ -23,6 +23,7 @@ const BIG_READ_CHUNK = 256 * 1024;
 const SMALL_READ_CHUNK = 64 * 1024;
 const BIG_READ_STREAMS = 32; // 8 MiB of big chunks in flight at most
 const QUARANTINE_KEEP = 100;
+const WALK_STATS = 32;
 const stamp = (file: string): number => Number(file.split('.')[1] ?? 0);
 // ctime cannot be set from user space: any write, truncate or utimes behind our back changes the fingerprint.
 const fingerprint = (st: Stats): string => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
@@ -73,6 +74,8 @@ export class BlobStore {
    */
   private readonly verified = new LRUCache<string, string>({ max: 10_000 });
   readonly stats: BlobStats = { blobs: 0, bytes: 0 };
+  /** blobs stored or removed while count() walks (as many as the writes during one walk), looked at again at its end */
+  private touchedDuringCount: Set<string> | undefined;
 
   /**
    * `onRotReplaced` hears of a stored copy found bad by an upload of the same bytes (which then replaces it): rot
@@ -87,14 +90,41 @@ export class BlobStore {
     this.quarantineDir = path.join(dataDir, 'quarantine');
   }
 
-  /** Creates the directories, removes uploads a crash left half-written, and counts what is stored. */
+  /**
+   * Creates the directories and removes uploads a crash left half-written. Nothing here grows with the number of
+   * blobs (a node must be ready in seconds with a million): counting them is count()'s, in the background.
+   */
   async init(): Promise<void> {
     await fs.mkdir(this.blobsDir, { recursive: true });
     await fs.rm(this.tmpDir, { recursive: true, force: true });
     await fs.mkdir(this.tmpDir, { recursive: true });
-    for await (const blob of this.walk()) {
-      this.stats.blobs += 1;
-      this.stats.bytes += blob.size;
+  }
+
+  /**
+   * Counts what is stored into `stats` (started after the node is ready: a million blobs take a minute to walk).
+   * Stores and removals meanwhile still move `stats` as they happen; the blobs they touch are skipped by the walk and
+   * looked at again at its end, so that the final figure counts each blob once. Stops early, leaving `stats` at the
+   * stores and removals alone, when `signal` aborts (shutdown).
+   */
+  async count(signal?: AbortSignal): Promise<void> {
+    const counted: BlobStats = { blobs: 0, bytes: 0 };
+    const touched = new Set<string>();
+    this.touchedDuringCount = touched;
+    try {
+      for await (const blob of this.walk()) {
+        if (signal?.aborted) return;
+        if (touched.has(blob.sha256)) continue;
+        counted.blobs += 1;
+        counted.bytes += blob.size;
+      }
+      for (const sha256 of touched) {
+        const size = (await statIfExists(this.pathOf(sha256)))?.size;
+        counted.blobs += size === undefined ? 0 : 1;
+        counted.bytes += size ?? 0;
+      }
+      Object.assign(this.stats, counted);
+    } finally {
+      this.touchedDuringCount = undefined;
     }
   }
 
@@ -146,6 +176,7 @@ export class BlobStore {
     if (created) {
       this.stats.blobs += 1;
       this.stats.bytes += size;
+      this.touchedDuringCount?.add(sha256);
     }
     return { sha256, size, created };
   }
@@ -290,6 +321,11 @@ export class BlobStore {
     };
   }
 
+  /** True while a copy found bad waits for quarantine (refused by openChecked, reported bad to a peer's inventory). */
+  isCondemned(sha256: string): boolean {
+    return this.condemned.has(sha256);
+  }
+
   /** Refuses a copy from now on (synchronously, at the moment it is found bad), until quarantine moves it away. */
   condemn(sha256: string): void {
     this.condemned.add(sha256);
@@ -313,6 +349,7 @@ export class BlobStore {
       this.verified.delete(sha256);
       this.stats.blobs -= 1;
       this.stats.bytes -= st.size;
+      this.touchedDuringCount?.add(sha256);
     } catch (err) {
       if (isNotFound(err)) return false;
       throw err;
@@ -330,13 +367,17 @@ export class BlobStore {
     }
   }
 
-  /** Every stored blob with its size and mtime. */
+  /**
+   * Every stored blob with its size and mtime, one directory at a time. Its files are stat'ed WALK_STATS at once: one
+   * by one, the walk waits out a thread-pool round trip per blob, which is most of a repair pass over a million.
+   */
   async *walk(): AsyncGenerator<{ sha256: string; size: number; mtimeMs: number }> {
     for (const dir of await this.fanoutDirs()) {
-      for (const name of await readDirSafe(dir)) {
-        if (!DIGEST_RE.test(name)) continue;
-        const st = await statIfExists(path.join(dir, name));
-        if (st) yield { sha256: name, size: st.size, mtimeMs: st.mtimeMs };
+      const names = (await readDirSafe(dir)).filter((n) => DIGEST_RE.test(n));
+      for (let i = 0; i < names.length; i += WALK_STATS) {
+        const some = names.slice(i, i + WALK_STATS);
+        const stats = await Promise.all(some.map((n) => statIfExists(path.join(dir, n))));
+        for (const [j, st] of stats.entries()) if (st) yield { sha256: some[j]!, size: st.size, mtimeMs: st.mtimeMs };
       }
     }
   }
@@ -361,6 +402,7 @@ export class BlobStore {
       await fs.unlink(this.pathOf(sha256));
       this.stats.blobs -= 1;
       this.stats.bytes -= size;
+      this.touchedDuringCount?.add(sha256);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
