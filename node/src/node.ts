@@ -85,6 +85,24 @@ function blobStore(cfg: Config, metrics: Metrics, log: Logger): BlobStore {
   });
 }
 
+/** Counting the stored blobs walks them all (a minute at a million): in the background, once the node is ready. */
+function backgroundCount(blobs: BlobStore, log: Logger): { start(): void; stop(): Promise<void> } {
+  const abort = new AbortController();
+  let done: Promise<void> = Promise.resolve();
+  return {
+    start() {
+      done = blobs
+        .count(abort.signal)
+        .then(() => log.info({ blobs: blobs.stats }, 'stored blobs counted'))
+        .catch((err: Error) => log.warn({ err: err.message }, 'counting the stored blobs failed'));
+    },
+    async stop() {
+      abort.abort();
+      await done;
+    },
+  };
+}
+
 export async function createNode(cfg: Config, log: Logger = createLogger(cfg.logLevel, cfg.nodeId)): Promise<FileNode> {
   const metrics = createMetrics(cfg.nodeId);
   const redis = connectRedis(cfg, log);
@@ -129,15 +147,10 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, integrity, source, hot, cache, heads, subscriber, hub, cluster, ra };
   serve(server, deps);
 
-  const scrubber = new Scrubber(blobs, integrity, metrics, log.child({ component: 'scrub' }), {
-    bytesPerSec: cfg.scrubBytesPerSec,
-    intervalMs: cfg.scrubIntervalMs,
-  });
+  const scrubber = new Scrubber(blobs, integrity, metrics, log.child({ component: 'scrub' }), { bytesPerSec: cfg.scrubBytesPerSec, intervalMs: cfg.scrubIntervalMs });
   const gc = (): Promise<number> => collectGarbage(blobs, store, metrics, log, cfg.gcGraceMs);
   let gcTimer: NodeJS.Timeout | undefined;
-  // Counting the stored blobs walks them all (a minute at a million): in the background, after the node is ready.
-  const counting = new AbortController();
-  let counted: Promise<void> = Promise.resolve();
+  const counting = backgroundCount(blobs, log);
 
   return {
     deps,
@@ -151,17 +164,13 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       }
       await cluster?.start();
       scrubber.start();
-      counted = blobs
-        .count(counting.signal)
-        .then(() => log.info({ blobs: blobs.stats }, 'stored blobs counted'))
-        .catch((err: Error) => log.warn({ err: err.message }, 'counting the stored blobs failed'));
+      counting.start();
       log.info({ url, dataDir: cfg.dataDir, cluster: cluster?.membership.ids() }, 'file node listening');
       return url;
     },
     async close() {
       clearInterval(gcTimer);
-      counting.abort();
-      await counted;
+      await counting.stop();
       await scrubber.stop();
       await cluster?.handoff().catch((err: Error) => log.error({ err: err.message }, 'hand-off failed'));
       await cluster?.stop();

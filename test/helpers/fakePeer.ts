@@ -198,6 +198,13 @@ export async function startFakePeer(redisUrl: string, opts: FakePeerOptions): Pr
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
   };
 
+  const inventoryRoute = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const mode = opts.inventory ?? 'absent';
+    if (mode === 'absent') return sendError(res, 'route_not_found'); // as a node of the version before
+    if (mode === 'stall') return; // held open until stop()
+    return answerInventory(req, res);
+  };
+
   // As the real peerRoutes: everything under /internal needs a valid signature or the secret, checked first.
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = req.url ?? '/';
@@ -215,10 +222,7 @@ export async function startFakePeer(redisUrl: string, opts: FakePeerOptions): Pr
   };
 
   const routeInternal = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
-    if (pathname === INVENTORY_PATH && req.method === 'POST' && (opts.inventory ?? 'absent') !== 'absent') {
-      if (opts.inventory === 'stall') return; // held open until stop()
-      return answerInventory(req, res);
-    }
+    if (pathname === INVENTORY_PATH && req.method === 'POST') return inventoryRoute(req, res);
     if (pathname === '/internal/invalidate' && req.method === 'POST') {
       await readBody(req, Infinity);
       return void res.writeHead(204).end();

@@ -48,7 +48,7 @@ export async function seedBlobs(redisUrl: string, opts: SeedOptions): Promise<st
         const sha = createHash('sha256').update(body).digest('hex');
         shas.push(sha);
         p.hset(keys.content(sha), { name: `seed/${opts.tag}/${i}`, version: '1', size: String(body.length) });
-        for (const dir of opts.dirsFor(sha, i)) writes.push(limit(() => writeBlob(dir, sha, body)));
+        writes.push(...opts.dirsFor(sha, i).map((dir) => limit(() => writeBlob(dir, sha, body))));
       }
       await Promise.all([p.exec(), ...writes]);
     }

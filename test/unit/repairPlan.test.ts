@@ -18,7 +18,7 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 async function* numbers(n: number, pulled: number[]): AsyncGenerator<number> {
   for (let i = 0; i < n; i++) {
     pulled.push(i);
-    yield i;
+    yield await Promise.resolve(i);
   }
 }
 

@@ -8,7 +8,7 @@
 // (a rolling update): it is asked blob by blob with HEADs, as before, for the rest of the pass.
 import pLimit from 'p-limit';
 import type { MetadataStore } from '../metadata/store.js';
-import { IntegrityError, isIntegrityError } from '../storage/verify.js';
+import { isIntegrityError } from '../storage/verify.js';
 import type { InventoryEntry } from './inventory.js';
 import type { ClusterParts } from './parts.js';
 import { batches, planBatch, readAhead, type BatchPlan, type LocalBlob } from './repairPlan.js';
@@ -52,7 +52,7 @@ class Pass {
   ) {}
 
   async run(): Promise<PassResult> {
-    const walk = batches(this.deps.blobs.walk(), this.deps.batchBlobs);
+    const walk = batches(this.deps.blobs.digests(), this.deps.batchBlobs);
     for await (const batch of readAhead(walk)) {
       if (Date.now() > this.deadline) break;
       await this.batch(batch);
@@ -60,10 +60,23 @@ class Pass {
     return this.result;
   }
 
-  private async batch(local: LocalBlob[]): Promise<void> {
-    const { store, membership, replication } = this.deps;
-    const sizes = await store.contentSizes(local.map((b) => b.sha256));
-    const committed = local.filter((b, i) => this.sound(b, sizes[i]));
+  /**
+   * The batch's committed blobs (the others are garbage collection's business), with their committed sizes. Peers are
+   * asked about that size, never our copy's: a truncated copy here must not get a peer's good one quarantined for
+   * differing from it. Our copies are not stat'ed (a million system calls a pass): a push verifies what it sends, and
+   * the scrub and the reads find a bad copy nobody pushes.
+   */
+  private async committed(digests: string[]): Promise<LocalBlob[]> {
+    const sizes = await this.deps.store.contentSizes(digests);
+    return digests.flatMap((sha256, i) => {
+      const size = sizes[i];
+      return size === undefined ? [] : [{ sha256, size }];
+    });
+  }
+
+  private async batch(digests: string[]): Promise<void> {
+    const { membership, replication } = this.deps;
+    const committed = await this.committed(digests);
     this.result.checked += committed.length;
     const plan = planBatch(committed, this.members, membership.self.id, replication);
     const probes = await Promise.all([...plan.byPeer].map(async ([peer, entries]) => ({ peer, ...(await this.probe(peer, entries)) })));
@@ -77,20 +90,6 @@ class Pass {
     const copies = committed.filter((b) => need.has(b.sha256));
     await Promise.all(copies.map((b) => this.pushes(() => this.copy(b, need.get(b.sha256)!, incomplete))));
     if (this.reason === 'repair') this.classify(plan, incomplete);
-  }
-
-  /**
-   * Whether a local blob takes part: committed (else it is garbage collection's business) and of its committed size.
-   * Peers are asked with that size, never our copy's: a truncated copy here must not get a peer's good one
-   * quarantined for differing from it. Ours is quarantined and healed instead (and stays pinned meanwhile).
-   */
-  private sound(blob: LocalBlob, committedSize: number | undefined): boolean {
-    if (committedSize === undefined) return false;
-    if (committedSize === blob.size) return true;
-    const err = new IntegrityError(blob.sha256, 'size', `expected ${committedSize} bytes, found ${blob.size} on disk`);
-    void this.deps.integrity.corruptAndHeal(err, 'scrub', committedSize);
-    this.deps.cache.pin(blob.sha256);
-    return false;
   }
 
   /** Evictable only once its homes are known to hold it; until then it is one of the copies that count. */

@@ -374,15 +374,26 @@ export class BlobStore {
    * 65,536 directories hold 15 each), which was most of a repair pass.
    */
   async *walk(): AsyncGenerator<{ sha256: string; size: number; mtimeMs: number }> {
-    const dirs = await this.fanoutDirs();
-    for (let i = 0; i < dirs.length; i += WALK_DIRS) {
-      const listed = await Promise.all(dirs.slice(i, i + WALK_DIRS).map(async (dir) => (await readDirSafe(dir)).map((n) => ({ dir, n }))));
-      const files = listed.flat().filter((f) => DIGEST_RE.test(f.n));
+    for await (const files of this.listed()) {
       for (let j = 0; j < files.length; j += WALK_STATS) {
         const some = files.slice(j, j + WALK_STATS);
-        const stats = await Promise.all(some.map((f) => statIfExists(path.join(f.dir, f.n))));
-        for (const [k, st] of stats.entries()) if (st) yield { sha256: some[k]!.n, size: st.size, mtimeMs: st.mtimeMs };
+        const stats = await Promise.all(some.map((f) => statIfExists(this.pathOf(f))));
+        yield* stats.flatMap((st, k) => (st ? [{ sha256: some[k]!, size: st.size, mtimeMs: st.mtimeMs }] : []));
       }
+    }
+  }
+
+  /** Every stored blob's digest, without a stat (a repair pass takes sizes from Redis): half the system calls. */
+  async *digests(): AsyncGenerator<string> {
+    for await (const files of this.listed()) yield* files;
+  }
+
+  /** The digests stored, WALK_DIRS directories listed at once. */
+  private async *listed(): AsyncGenerator<string[]> {
+    const dirs = await this.fanoutDirs();
+    for (let i = 0; i < dirs.length; i += WALK_DIRS) {
+      const listed = await Promise.all(dirs.slice(i, i + WALK_DIRS).map(readDirSafe));
+      yield listed.flat().filter((n) => DIGEST_RE.test(n));
     }
   }
 
