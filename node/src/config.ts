@@ -59,6 +59,8 @@ const settings = {
   invalidationDeadlineMs: env('INVALIDATION_DEADLINE_MS', int(10, 500)),
   headLeaseMs: env('HEAD_LEASE_MS', int(50, 2000)),
   repairIntervalMs: env('REPAIR_INTERVAL_MS', int(0, 30_000)),
+  /** local blobs a repair pass handles at a time: one Redis call and one inventory request per peer each */
+  repairBatchBlobs: env('REPAIR_BATCH_BLOBS', z.coerce.number().int().min(1).max(5000).default(2000)),
   handoffDeadlineMs: env('HANDOFF_DEADLINE_MS', int(0, 60_000)),
   lockMode: env('LOCK_MODE', z.enum(['redis', 'ricart-agrawala', 'local']).default('redis')),
   /** lease of a write's internal hold (a paused holder loses it after this; fencing refuses its commit) */

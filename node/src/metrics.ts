@@ -166,6 +166,23 @@ function clusterMetrics(r: Registry[]) {
       help: 'Repair passes due on this node but not begun (membership changed in the last 200 ms, or during a pass): 0 or 1',
       registers: r,
     }),
+    repairPasses: new Counter({
+      name: 'kubecdn_repair_passes_total',
+      help: 'Re-replication passes finished (or stopped at their deadline) on this node, by reason',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    inventoryRequests: new Counter({
+      name: 'kubecdn_repair_inventory_requests_total',
+      help: 'Batched "which of these do you lack" requests a repair pass sent to peers, by result (answered, unsupported: an older peer, failed)',
+      labelNames: ['result'] as const,
+      registers: r,
+    }),
+    headProbes: new Counter({
+      name: 'kubecdn_repair_head_probes_total',
+      help: 'Per-blob HEAD probes a repair pass sent to peers that do not answer inventories (older versions)',
+      registers: r,
+    }),
     underReplicated: new Gauge({
       name: 'kubecdn_under_replicated_blobs',
       help: 'Blobs this node holds whose homes lacked a copy that the last repair pass could not restore',

@@ -88,6 +88,24 @@ function blobStore(cfg: Config, metrics: Metrics, log: Logger, hashThread: HashT
   return new BlobStore(cfg.dataDir, onRotReplaced, hashThread);
 }
 
+/** Counting the stored blobs walks them all (a minute at a million): in the background, once the node is ready. */
+function backgroundCount(blobs: BlobStore, log: Logger): { start(): void; stop(): Promise<void> } {
+  const abort = new AbortController();
+  let done: Promise<void> = Promise.resolve();
+  return {
+    start() {
+      done = blobs
+        .count(abort.signal)
+        .then(() => log.info({ blobs: blobs.stats }, 'stored blobs counted'))
+        .catch((err: Error) => log.warn({ err: err.message }, 'counting the stored blobs failed'));
+    },
+    async stop() {
+      abort.abort();
+      await done;
+    },
+  };
+}
+
 export async function createNode(cfg: Config, log: Logger = createLogger(cfg.logLevel, cfg.nodeId)): Promise<FileNode> {
   const metrics = createMetrics(cfg.nodeId);
   const redis = connectRedis(cfg, log);
@@ -139,6 +157,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
     intervalMs: cfg.scrubIntervalMs,
   });
   const collector = new GarbageCollector({ blobs, store, metrics, log: log.child({ component: 'gc' }) }, { intervalMs: cfg.gcIntervalMs, graceMs: cfg.gcGraceMs });
+  const counting = backgroundCount(blobs, log);
 
   return {
     deps,
@@ -149,11 +168,13 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       collector.start();
       await cluster?.start();
       scrubber.start();
-      log.info({ url, dataDir: cfg.dataDir, blobs: blobs.stats, cluster: cluster?.membership.ids() }, 'file node listening');
+      counting.start();
+      log.info({ url, dataDir: cfg.dataDir, cluster: cluster?.membership.ids() }, 'file node listening');
       return url;
     },
     async close() {
       await collector.stop();
+      await counting.stop();
       await scrubber.stop();
       await cluster?.handoff().catch((err: Error) => log.error({ err: err.message }, 'hand-off failed'));
       await cluster?.stop();

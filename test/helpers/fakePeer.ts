@@ -1,7 +1,8 @@
 // A fake cluster member for fault-injection tests: a node:http server on a free loopback port that joins the member
 // list in Redis through the real Membership (same script, keys, server-time expiry and renewal), serves
 // GET/HEAD /internal/blobs/{sha} behind X-Cluster-Secret like the real peer, and misbehaves on request: corrupt,
-// longer, truncated, stalled or slow bodies, 404s and 500s. It records every request it receives (method, raw path,
+// longer, truncated, stalled or slow bodies, 404s and 500s. Without `inventory: 'answer'` it is a node of the version
+// before batched inventories (POST /internal/inventory answers 404); with 'stall' it never answers one. It records every request it receives (method, raw path,
 // headers), so a test can also check what the real node sent it.
 import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { Membership } from '../../node/src/cluster/membership.js';
 import { AUTH_HEADER, verifyPeerRequest } from '../../node/src/cluster/peerAuth.js';
+import { INVENTORY_MAX_BYTES, INVENTORY_PATH, inventoryRequest } from '../../node/src/cluster/inventory.js';
 import { SECRET_HEADER } from '../../node/src/cluster/peerClient.js';
 import { ApiError, type ErrorCode } from '../../node/src/errors.js';
 import { sameSecret } from '../../node/src/http/auth.js';
@@ -61,6 +63,8 @@ export interface FakePeerOptions {
   heartbeatMs?: number;
   ttlMs?: number;
   maxPutBytes?: number;
+  /** POST /internal/inventory: 'absent' (404, an older node; the default), 'answer' (from `blobs`), 'stall' (never) */
+  inventory?: 'absent' | 'answer' | 'stall';
 }
 
 export interface FakePeer {
@@ -68,6 +72,8 @@ export interface FakePeer {
   readonly url: string;
   readonly blobs: Map<string, Buffer>;
   readonly requests: RecordedRequest[];
+  /** the blob count of every inventory it answered, in order */
+  readonly inventories: number[];
   readonly membership: Membership;
   /** changes how the next blob GET/HEADs are answered */
   setBehaviour(b: BehaviourChoice): void;
@@ -176,6 +182,29 @@ export async function startFakePeer(redisUrl: string, opts: FakePeerOptions): Pr
     res.writeHead(created ? 201 : 200).end();
   };
 
+  // As the real route: missing when it has no copy, bad when its copy's length differs.
+  const inventories: number[] = [];
+  const answerInventory = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const raw = await readBody(req, INVENTORY_MAX_BYTES);
+    const body = inventoryRequest.safeParse(JSON.parse(raw?.toString() ?? 'null'));
+    if (!body.success) return sendError(res, 'invalid_request');
+    inventories.push(body.data.blobs.length);
+    const answer = { missing: [] as string[], bad: [] as string[] };
+    for (const { sha256, size } of body.data.blobs) {
+      const held = blobs.get(sha256);
+      if (held === undefined) answer.missing.push(sha256);
+      else if (held.length !== size) answer.bad.push(sha256);
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
+  };
+
+  const inventoryRoute = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const mode = opts.inventory ?? 'absent';
+    if (mode === 'absent') return sendError(res, 'route_not_found'); // as a node of the version before
+    if (mode === 'stall') return; // held open until stop()
+    return answerInventory(req, res);
+  };
+
   // As the real peerRoutes: everything under /internal needs a valid signature or the secret, checked first.
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = req.url ?? '/';
@@ -193,6 +222,7 @@ export async function startFakePeer(redisUrl: string, opts: FakePeerOptions): Pr
   };
 
   const routeInternal = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
+    if (pathname === INVENTORY_PATH && req.method === 'POST') return inventoryRoute(req, res);
     if (pathname === '/internal/invalidate' && req.method === 'POST') {
       await readBody(req, Infinity);
       return void res.writeHead(204).end();
@@ -242,6 +272,7 @@ export async function startFakePeer(redisUrl: string, opts: FakePeerOptions): Pr
     url,
     blobs,
     requests,
+    inventories,
     membership,
     setBehaviour: (b) => (choice = b),
     // Unregistering goes after any heartbeat already sent (one connection, in order), so nothing re-adds us. With

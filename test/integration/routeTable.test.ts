@@ -157,6 +157,7 @@ const PLAIN_ROUTES: [string, string][] = [
   ['POST', '/internal/ra/request'],
   ['POST', '/internal/ra/%ZZ'],
   ['POST', '/internal/invalidate'],
+  ['POST', '/internal/inventory'],
   ['GET', '/internal/nope'],
   ['GET', '/%ZZ'],
 ];
@@ -215,6 +216,7 @@ function hugeLength(): Case[] {
     ['POST', '/add_file'],
     ['PUT', `/internal/blobs/${HEX}`],
     ['POST', '/internal/invalidate'],
+    ['POST', '/internal/inventory'],
     ['GET', '/healthz'],
   ];
   const json: [string, string][] = [

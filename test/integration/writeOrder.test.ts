@@ -40,7 +40,7 @@ beforeAll(async () => {
   const local = new LocalLock(metrics);
   const lock = new RedisLeaseLock(client, local, { nodeId: 'order', writeTtlMs: 30_000, writeWaitMs: 5_000 }, metrics);
   store = new MetadataStore(client, 1000);
-  writer = new Writer(store, lock, metrics, { policy: 'reject', nodeId: 'order', onCommitted: async () => undefined });
+  writer = new Writer(store, lock, metrics, { policy: 'reject', nodeId: 'order', onCommitted: () => Promise.resolve() });
 });
 
 afterAll(async () => {

@@ -44,7 +44,7 @@ export class Cluster {
     this.integrity = new Integrity(blobs, metrics, log.child({ component: 'integrity' }), heal, (sha) => store.contentSize(sha));
     const common = { ...base, integrity: this.integrity };
     this.replicator = new Replicator({ ...common, log: log.child({ component: 'replicate' }) });
-    this.repairer = new Repairer({ ...common, store, log: log.child({ component: 'repair' }) });
+    this.repairer = new Repairer({ ...common, store, batchBlobs: cfg.repairBatchBlobs, log: log.child({ component: 'repair' }) });
     this.coherence = new Coherence({
       redis,
       membership: this.membership,

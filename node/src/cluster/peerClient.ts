@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { verifying } from '../storage/verify.js';
+import { INVENTORY_PATH, inventoryAnswer, type InventoryAnswer, type InventoryEntry } from './inventory.js';
 import type { Membership } from './membership.js';
 import { AUTH_HEADER, signPeerRequest } from './peerAuth.js';
 
@@ -92,6 +93,29 @@ export class PeerClient {
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     throw new Error(`peer ${id} answered ${res.status}`);
+  }
+
+  /**
+   * Which of `blobs` the peer lacks or holds a bad copy of (one request for a batch), or 'unsupported' when it answers
+   * 404: a node of an older version during a rolling update, to be asked blob by blob (hasBlob) instead.
+   */
+  async inventory(id: string, blobs: readonly InventoryEntry[]): Promise<InventoryAnswer | 'unsupported'> {
+    const res = await this.request(id, INVENTORY_PATH, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ blobs }),
+    });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return 'unsupported';
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new Error(`peer ${id} answered ${res.status} to an inventory`);
+    }
+    const answer = inventoryAnswer.safeParse(await res.json());
+    if (!answer.success) throw new Error(`peer ${id} sent an inventory answer that is not one`);
+    return answer.data;
   }
 
   /**

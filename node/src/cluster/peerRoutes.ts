@@ -11,6 +11,8 @@ import { pumpBlob } from '../storage/pump.js';
 import { isIntegrityError } from '../storage/verify.js';
 import type { RicartAgrawalaLock } from '../locks/ricartAgrawala.js';
 import type { BlobCache } from './blobCache.js';
+import { jsonBody } from '../http/bodies.js';
+import { answerInventory, INVENTORY_MAX_BYTES, INVENTORY_PATH, inventoryRequest } from './inventory.js';
 import { AUTH_HEADER, verifyPeerRequest } from './peerAuth.js';
 import { EXPECTED_SIZE_HEADER, SECRET_HEADER } from './peerClient.js';
 
@@ -90,6 +92,16 @@ export function peerRouter(deps: PeerRouteDeps): Router {
       void deps.integrity.corruptAndHeal(err, 'peer', size);
       next(apiError('blob_not_found', 'The copy on this node failed its integrity check.'));
     });
+  });
+
+  // A repair pass's batch (inventory.ts): which of these blobs this node lacks or holds a bad copy of. Names are
+  // digests only (never paths), checked by stat; the body is bounded (INVENTORY_MAX_BYTES, INVENTORY_MAX_BLOBS).
+  router.post(INVENTORY_PATH, jsonBody(INVENTORY_MAX_BYTES), (req, res, next) => {
+    const body = inventoryRequest.safeParse(req.body);
+    if (!body.success) return next(apiError('invalid_request', 'An inventory is {"blobs":[{"sha256","size"}]}, at most 5000.'));
+    answerInventory(deps, body.data.blobs)
+      .then((answer) => res.json(answer))
+      .catch(next);
   });
 
   router.post('/internal/ra/:type', express.json({ limit: '16kb' }), (req, res, next) => {

@@ -105,6 +105,22 @@ export class MetadataStore {
     return (await this.redis.exists(keys.content(sha256))) === 1;
   }
 
+  /**
+   * contentSize for many at once, in order (undefined: never committed): one pipelined round trip for a repair batch,
+   * not one per digest.
+   */
+  async contentSizes(digests: readonly string[]): Promise<Array<number | undefined>> {
+    if (digests.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const d of digests) p.hget(keys.content(d), 'size');
+    const replies = (await p.exec()) ?? [];
+    return digests.map((d, i) => {
+      const [err, size] = replies[i] ?? [new Error('no reply'), null];
+      if (err) throw new Error(`HGET ${keys.content(d)} failed`, { cause: err });
+      return size === null ? undefined : Number(size);
+    });
+  }
+
   async version(name: string, version: number): Promise<VersionRecord | undefined> {
     return parseRecord(await this.redis.hget(keys.file(name), `v:${version}`));
   }

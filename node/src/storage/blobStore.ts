@@ -24,6 +24,8 @@ const BIG_READ_CHUNK = 256 * 1024;
 const SMALL_READ_CHUNK = 64 * 1024;
 const BIG_READ_STREAMS = 32; // 8 MiB of big chunks in flight at most
 const QUARANTINE_KEEP = 100;
+const WALK_DIRS = 16;
+const WALK_STATS = 32;
 const stamp = (file: string): number => Number(file.split('.')[1] ?? 0);
 // ctime cannot be set from user space: any write, truncate or utimes behind our back changes the fingerprint.
 const fingerprint = (st: Stats): string => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
@@ -81,7 +83,8 @@ export class BlobStore {
    */
   private readonly verified = new LRUCache<string, string>({ max: 10_000 });
   readonly stats: BlobStats = { blobs: 0, bytes: 0 };
-  private counting: Promise<void> = Promise.resolve();
+  /** blobs stored or removed while count() walks (as many as the writes during one walk), looked at again at its end */
+  private touchedDuringCount: Set<string> | undefined;
 
   /**
    * `onRotReplaced` hears of a stored copy found bad by an upload of the same bytes (which then replaces it): rot
@@ -99,39 +102,41 @@ export class BlobStore {
   }
 
   /**
-   * Creates the directories and removes uploads a crash left half-written. What is stored is counted in the
-   * background (`counted()`): the count stats every blob, and a node waited for it before listening — ~667,000
-   * blobs (1M files, R=2, 3 nodes) kept a restarted node unready for as long as the walk took (bench `scale`).
+   * Creates the directories and removes uploads a crash left half-written. Nothing here grows with the number of
+   * blobs (a node must be ready in seconds with a million): counting them is count()'s, in the background.
    */
   async init(): Promise<void> {
     await fs.mkdir(this.blobsDir, { recursive: true });
     await fs.rm(this.tmpDir, { recursive: true, force: true });
     await fs.mkdir(this.tmpDir, { recursive: true });
-    this.counting = this.count();
-  }
-
-  /** Resolves once the start-up count is in `stats` (never rejects: a failed count leaves the stats short). */
-  counted(): Promise<void> {
-    return this.counting;
   }
 
   /**
-   * Added at the end, not blob by blob, so the gauges never show a half-counted store. Blobs written or removed
-   * while the walk runs may be counted twice or missed: the gauges can drift by the writes of those seconds.
+   * Counts what is stored into `stats` (started after the node is ready: a million blobs take a minute to walk).
+   * Stores and removals meanwhile still move `stats` as they happen; the blobs they touch are skipped by the walk and
+   * looked at again at its end, so that the final figure counts each blob once. Stops early, leaving `stats` at the
+   * stores and removals alone, when `signal` aborts (shutdown).
    */
-  private async count(): Promise<void> {
-    let blobs = 0;
-    let bytes = 0;
+  async count(signal?: AbortSignal): Promise<void> {
+    const counted: BlobStats = { blobs: 0, bytes: 0 };
+    const touched = new Set<string>();
+    this.touchedDuringCount = touched;
     try {
       for await (const blob of this.walk()) {
-        blobs += 1;
-        bytes += blob.size;
+        if (signal?.aborted) return;
+        if (touched.has(blob.sha256)) continue;
+        counted.blobs += 1;
+        counted.bytes += blob.size;
       }
-    } catch {
-      return; // the directory went away (a test's temp dir) or a disk error: reads and writes report those
+      for (const sha256 of touched) {
+        const size = (await statIfExists(this.pathOf(sha256)))?.size;
+        counted.blobs += size === undefined ? 0 : 1;
+        counted.bytes += size ?? 0;
+      }
+      Object.assign(this.stats, counted);
+    } finally {
+      this.touchedDuringCount = undefined;
     }
-    this.stats.blobs += blobs;
-    this.stats.bytes += bytes;
   }
 
   pathOf(sha256: string): string {
@@ -193,6 +198,7 @@ export class BlobStore {
       if (created) {
         this.stats.blobs += 1;
         this.stats.bytes += size;
+        this.touchedDuringCount?.add(sha256);
       }
       return { sha256, size, created };
     });
@@ -366,6 +372,11 @@ export class BlobStore {
     };
   }
 
+  /** True while a copy found bad waits for quarantine (refused by openChecked, reported bad to a peer's inventory). */
+  isCondemned(sha256: string): boolean {
+    return this.condemned.has(sha256);
+  }
+
   /** Refuses a copy from now on (synchronously, at the moment it is found bad), until quarantine moves it away. */
   condemn(sha256: string): void {
     this.condemned.add(sha256);
@@ -389,6 +400,7 @@ export class BlobStore {
       this.verified.delete(sha256);
       this.stats.blobs -= 1;
       this.stats.bytes -= st.size;
+      this.touchedDuringCount?.add(sha256);
     } catch (err) {
       if (isNotFound(err)) return false;
       throw err;
@@ -406,14 +418,32 @@ export class BlobStore {
     }
   }
 
-  /** Every stored blob with its size and mtime. */
+  /**
+   * Every stored blob with its size and mtime, WALK_DIRS directories at a time, their files stat'ed WALK_STATS at once.
+   * One by one, the walk waited out a thread-pool round trip per directory and per blob (a million blobs spread over
+   * 65,536 directories hold 15 each), which was most of a repair pass.
+   */
   async *walk(): AsyncGenerator<{ sha256: string; size: number; mtimeMs: number }> {
-    for (const dir of await this.fanoutDirs()) {
-      // A directory's entries are statted together (~10 a directory at 667,000 blobs; a few hundred at the most a
-      // store holds): one stat at a time left the thread pool idle, and a walk is what every pass costs per blob.
-      const names = (await readDirSafe(dir)).filter((name) => DIGEST_RE.test(name));
-      const stats = await Promise.all(names.map((name) => statIfExists(path.join(dir, name))));
-      for (const [i, st] of stats.entries()) if (st) yield { sha256: names[i] as string, size: st.size, mtimeMs: st.mtimeMs };
+    for await (const files of this.listed()) {
+      for (let j = 0; j < files.length; j += WALK_STATS) {
+        const some = files.slice(j, j + WALK_STATS);
+        const stats = await Promise.all(some.map((f) => statIfExists(this.pathOf(f))));
+        yield* stats.flatMap((st, k) => (st ? [{ sha256: some[k]!, size: st.size, mtimeMs: st.mtimeMs }] : []));
+      }
+    }
+  }
+
+  /** Every stored blob's digest, without a stat (a repair pass takes sizes from Redis): half the system calls. */
+  async *digests(): AsyncGenerator<string> {
+    for await (const files of this.listed()) yield* files;
+  }
+
+  /** The digests stored, WALK_DIRS directories listed at once. */
+  private async *listed(): AsyncGenerator<string[]> {
+    const dirs = await this.fanoutDirs();
+    for (let i = 0; i < dirs.length; i += WALK_DIRS) {
+      const listed = await Promise.all(dirs.slice(i, i + WALK_DIRS).map(readDirSafe));
+      yield listed.flat().filter((n) => DIGEST_RE.test(n));
     }
   }
 
@@ -437,6 +467,7 @@ export class BlobStore {
       await fs.unlink(this.pathOf(sha256));
       this.stats.blobs -= 1;
       this.stats.bytes -= size;
+      this.touchedDuringCount?.add(sha256);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
