@@ -93,6 +93,8 @@ const settings = {
   scrubBytesPerSec: env('SCRUB_BYTES_PER_SEC', int(0, 8 * MiB)),
   scrubIntervalMs: env('SCRUB_INTERVAL_MS', int(0, 60 * 60_000)),
   shutdownGraceMs: env('SHUTDOWN_GRACE_MS', int(0, 10_000)),
+  /** on SIGTERM, how long the node keeps taking new requests while Services and the Ingress stop routing to it */
+  shutdownDrainMs: env('SHUTDOWN_DRAIN_MS', int(0, 0)),
   logLevel: env('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 };
 

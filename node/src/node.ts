@@ -2,6 +2,7 @@
 // socket (the cluster needs the address peers reach it at), the cluster, the write lock, the writer, the caches and
 // the HTTP handler. main.ts and the tests both use it; close() stops everything in reverse.
 import type http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { BlobCache } from './cluster/blobCache.js';
 import { Cluster } from './cluster/cluster.js';
@@ -173,10 +174,15 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       return url;
     },
     async close() {
+      // New requests keep coming until every Ingress and Service has seen the pod go (endpoint updates take a moment
+      // to propagate): the listener stays open at least this long, alongside the hand-off. Without it, a fast
+      // hand-off closed it while Traefik still routed here (502s in a rolling update).
+      const drained = delay(cfg.shutdownDrainMs);
       await collector.stop();
       await counting.stop();
       await scrubber.stop();
       await cluster?.handoff().catch((err: Error) => log.error({ err: err.message }, 'hand-off failed'));
+      await drained;
       await cluster?.stop();
       hub.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

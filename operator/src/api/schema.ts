@@ -96,6 +96,7 @@ export const RESERVED_ENV = [
   'LOG_LEVEL',
   'PORT',
   'REPLICATION_FACTOR',
+  'SHUTDOWN_DRAIN_MS',
   'SHUTDOWN_GRACE_MS',
 ] as const;
 

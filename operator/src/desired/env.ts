@@ -4,6 +4,8 @@ import { DATA_DIR, namesOf, NODE_PORT, REDIS_PORT } from './names.js';
 
 /** Hand-off time on SIGTERM: the grace period minus the request drain and a margin before SIGKILL. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+/** New requests still taken after SIGTERM, while endpoint removal reaches kube-proxy and the Ingress (overlaps the hand-off). */
+export const SHUTDOWN_DRAIN_MS = 5_000;
 const KILL_MARGIN_MS = 10_000;
 
 export function handoffDeadlineMs(cluster: CdnCluster): number {
@@ -27,6 +29,7 @@ export function configData(cluster: CdnCluster): Record<string, string> {
     LOG_LEVEL: s.logLevel,
     PORT: String(NODE_PORT),
     REPLICATION_FACTOR: String(s.replicationFactor),
+    SHUTDOWN_DRAIN_MS: String(SHUTDOWN_DRAIN_MS),
     SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
   };
   const ext = s.redis.external;
