@@ -94,7 +94,7 @@ export class BlobStore {
     dataDir: string,
     private readonly onRotReplaced: (err: IntegrityError) => void = () => undefined,
     /** where reads of large whole objects are hashed; absent: on the event loop */
-    private readonly hashThread?: HashThread,
+    private readonly hashThread?: HashThread | undefined,
   ) {
     this.blobsDir = path.join(dataDir, 'blobs');
     this.tmpDir = path.join(dataDir, 'tmp');
