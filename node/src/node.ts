@@ -81,7 +81,7 @@ function writeLock(cfg: Config, cluster: Cluster | undefined, locks: { leases: R
 }
 
 /** The blob store; a rotten copy that an upload of the same bytes replaced is counted and logged. */
-function blobStore(cfg: Config, metrics: Metrics, log: Logger, hashThread: HashThread | undefined): BlobStore {
+function blobStore(cfg: Config, metrics: Metrics, log: Logger, hashThread: HashThread): BlobStore {
   const onRotReplaced = (rot: IntegrityError): void => {
     metrics.integrityFailures.inc({ where: 'upload' });
     log.error({ sha256: rot.sha256, reason: rot.reason, err: rot.message }, 'corrupt blob replaced by an upload of the same bytes');
@@ -112,10 +112,8 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   const redis = connectRedis(cfg, log);
   await waitForRedis(redis, cfg.redisUrl, log);
   const durability = watchDurability(redis, metrics, log);
-  // Not wired in: with the hash thread, 32 concurrent 16 MiB downloads took the node's peak RSS from 149 to 294-313 MB
-  // (shared-memory read buffers outlive their use until both threads collect them) for +20% throughput. Until that
-  // is bounded, large reads hash on the event loop as before (storage/offThreadHash.ts; pump.test.ts runs both).
-  const hashThread = undefined;
+  const hashThread = new HashThread(log.child({ component: 'hash' }));
+  hashThread.start();
   const blobs = blobStore(cfg, metrics, log, hashThread);
   await blobs.init();
   const store = new MetadataStore(redis, cfg.eventsStreamMaxLen);
@@ -192,6 +190,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       const timer = setTimeout(() => server.closeAllConnections(), cfg.shutdownGraceMs);
       await closed;
       clearTimeout(timer);
+      await hashThread.stop(); // after the server: no transfer is hashing any more
       subscriber.close();
       durability.stop();
       await redis.quit().catch(() => redis.disconnect());

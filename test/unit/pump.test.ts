@@ -11,10 +11,11 @@ import { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../node/src/log.js';
-import { BlobStore } from '../../node/src/storage/blobStore.js';
+import { BIG_READ_STREAMS, BlobStore, IDLE_BIG } from '../../node/src/storage/blobStore.js';
 import { HashThread, MAX_UNHASHED } from '../../node/src/storage/offThreadHash.js';
 import { pumpBlob, ReceiverGone, wantNext, type OpenBlob, type PumpCheck } from '../../node/src/storage/pump.js';
 import { IntegrityError } from '../../node/src/storage/verify.js';
+import { waitFor } from '../helpers/redis.js';
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -208,6 +209,27 @@ describe('the hash thread', () => {
       expect([g.complete, sha(g.body)]).toEqual([true, b.sha256]);
     }
     expect(hashThread.objects - before).toBe(1);
+  });
+
+  it('as many concurrent transfers as get big chunks: every buffer made goes back to the pool, none is dropped', async () => {
+    // Each transfer holds up to BUFFERS_PER_TRANSFER buffers (the hash may lag behind the socket). A pool that keeps
+    // fewer idle drops some and makes them again on the next round, and dropped shared buffers pile up in RSS.
+    const blobs = await Promise.all(Array.from({ length: BIG_READ_STREAMS }, (_, i) => stored(2 * MiB + i)));
+    const objects = hashThread.objects;
+    // (buffers of transfers cut by earlier tests never come back: they are left to the GC)
+    const before = threaded.buffersMade();
+    for (let r = 0; r < 4; r++) {
+      const got = await Promise.all(
+        blobs.map(async (b) => fetchVia(await threaded.openChecked(b.sha256, b.body.length), b.body.length, { sha256: b.sha256, size: b.body.length })),
+      );
+      for (const [i, g] of got.entries()) expect([g.complete, sha(g.body)]).toEqual([true, blobs[i]!.sha256]);
+    }
+    expect(hashThread.objects - objects).toBe(4 * BIG_READ_STREAMS);
+    // the last writes' callbacks may still be on their way: every buffer comes back, and all of them are kept
+    const allBack = (): boolean => threaded.buffersMade().bigIdle === before.bigIdle + threaded.buffersMade().big - before.big;
+    await waitFor(allBack, 5000, 'every read buffer idle in the pool');
+    expect(threaded.buffersMade().big).toBeGreaterThan(before.big); // 32 transfers needed more than were idle
+    expect(threaded.buffersMade().bigIdle).toBeLessThanOrEqual(IDLE_BIG);
   });
 
   it('stopped mid-transfer: the transfer is cut, never complete; later transfers hash on the event loop', async () => {
