@@ -1,12 +1,13 @@
 // Readers share a memory budget: the first 32 open readers read 256 KiB at a time, the rest 64 KiB, and a closed
 // reader (finished or abandoned) gives its place back. Real files in a real BlobStore.
-import fs from 'node:fs/promises';
+import fs, { type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore, readChunkFor } from '../../node/src/storage/blobStore.js';
 import { pumpBlob } from '../../node/src/storage/pump.js';
+import { waitFor } from '../helpers/redis.js';
 
 let dir: string;
 let store: BlobStore;
@@ -38,5 +39,45 @@ describe('read chunk sizes', () => {
     const next = await store.openChecked(sha, SIZE);
     expect(next.pool.size).toBe(256 * 1024);
     await next.close();
+  });
+});
+
+describe('two uploads of the same bytes at once', () => {
+  it('the one that finds the blob there answers only after the one that linked it made it durable', async () => {
+    // The first upload links its copy before fsyncing it (data and directory together): until then a crash could
+    // take the bytes, so the second must not report the blob stored (and let a version reference it) any earlier.
+    // The first one's data fsync is held at a gate here, on the real FileHandle.
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: (this: FileHandle) => Promise<void> };
+    await probe.close();
+    const datasync = proto.datasync;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let held = 0;
+    proto.datasync = async function (this: FileHandle) {
+      if (held++ === 0) await gate;
+      return datasync.call(this);
+    };
+    try {
+      const body = Buffer.from(`same bytes ${Math.random()}`);
+      const order: string[] = [];
+      const upload = async (): Promise<boolean> => {
+        const r = await (await store.receive(Readable.from([body]), { maxBytes: 1024 })).stored;
+        order.push(r.created ? 'created' : 'found');
+        return r.created;
+      };
+      const first = upload();
+      await waitFor(() => held === 1, 5000, 'the first upload at its data fsync');
+      const second = upload();
+      // everything the second would do on its own (verify the copy, touch it) gets ample turns of the thread pool
+      for (let i = 0; i < 50; i++) await fs.stat(dir);
+      expect(order).toEqual([]);
+      open();
+      expect(await Promise.all([first, second])).toEqual([true, false]);
+      expect(order).toEqual(['created', 'found']);
+    } finally {
+      proto.datasync = datasync;
+      open();
+    }
   });
 });
