@@ -1,5 +1,6 @@
 // Readers share a memory budget: the first 32 open readers read 256 KiB at a time, the rest 64 KiB, and a closed
-// reader (finished or abandoned) gives its place back. Real files in a real BlobStore.
+// reader (finished or abandoned) gives its place back. Two uploads of the same bytes: the second trusts the copy only
+// once the first made it durable. Real files in a real BlobStore.
 import fs, { type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -290,8 +290,8 @@ export class BlobStore {
     const rot = await this.verifyFile(sha256);
     if (rot) {
       await fs.rename(tmp, final);
-      await Promise.all([fsyncData(final), fsyncDir(dir)]);
-      this.verified.set(sha256, fingerprint(await fs.stat(final)));
+      const [st] = await Promise.all([fs.stat(final), fsyncData(final), fsyncDir(dir)]);
+      this.verified.set(sha256, fingerprint(st));
       this.onRotReplaced(rot);
       return false;
     }
