@@ -5,7 +5,8 @@
 // may still be running when the wait for it ends), a GC and a scrub pass over one node's store (bench/scaleMaint.ts).
 // The node stores (GBs, millions of inodes) are removed at the end whatever happened.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { startCluster, type BenchCluster } from './cluster.js';
 import { say } from './context.js';
@@ -15,6 +16,8 @@ import { measureMaintenance, type MaintResult } from './scaleMaint.js';
 import { hotPath, listing, redisMemory, type HotPathResult, type ListingResult, type RedisMemory } from './scaleMeasure.js';
 import { measureRestart, type RestartResult } from './scaleRestart.js';
 import { measureCommits, seedBlobs, seedRedis, usedMemory, type CommitResult } from './scaleSeed.js';
+
+const execFileP = promisify(execFile);
 
 export interface ScaleResult {
   readonly plan: ScalePlan;
@@ -98,6 +101,7 @@ export async function runScale(plan: Plan, runDir: string): Promise<ScaleResult>
   } finally {
     await cluster.stop();
     say('scale: removing the node stores');
-    await Promise.all(cluster.nodes.map((n) => fs.rm(n.dataDir, { recursive: true, force: true })));
+    // rm -rf, not fs.rm: Node's recursive rm made a promise per entry and took over 4 minutes for 400,000 files
+    await Promise.all(cluster.nodes.map((n) => execFileP('rm', ['-rf', '--', n.dataDir])));
   }
 }

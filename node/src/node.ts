@@ -153,10 +153,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
   const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, integrity, source, hot, cache, heads, subscriber, hub, cluster, ra };
   serve(server, deps);
 
-  const scrubber = new Scrubber(blobs, integrity, metrics, log.child({ component: 'scrub' }), {
-    bytesPerSec: cfg.scrubBytesPerSec,
-    intervalMs: cfg.scrubIntervalMs,
-  });
+  const scrubber = new Scrubber(blobs, integrity, metrics, log.child({ component: 'scrub' }), { bytesPerSec: cfg.scrubBytesPerSec, intervalMs: cfg.scrubIntervalMs });
   const collector = new GarbageCollector({ blobs, store, metrics, log: log.child({ component: 'gc' }) }, { intervalMs: cfg.gcIntervalMs, graceMs: cfg.gcGraceMs });
   const counting = backgroundCount(blobs, log);
 

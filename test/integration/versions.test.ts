@@ -1,6 +1,7 @@
 // Versions, revert and delete markers, and the listing of live names, against a real node and Redis. Every test
 // writes its own names (and bodies: the default dedupe policy refuses the same bytes under a second name).
 import { describe, expect, it } from 'vitest';
+import { keys } from '../../node/src/metadata/keys.js';
 import { fileUrl, json, put, sha256 } from '../helpers/http.js';
 import { auth, nodeFixture } from '../helpers/nodeFixture.js';
 
@@ -94,5 +95,22 @@ describe('listing', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(Array.from({ length: 7 }, (_, i) => `list/item-${i}`));
+  });
+
+  it('a page whose names all went from the listing meanwhile still leads to the next page', async () => {
+    // Names in the listing whose heads are not live by the time the page reads them (a delete between the two
+    // reads): planted straight into Redis, sorted before a real file. The cursor is the last name scanned.
+    const redis = fx.redis.client();
+    for (let i = 0; i < 4; i++) await redis.zadd(keys.files, 0, `gone/a-${i}`);
+    await put(fx.node.url, 'gone/z-real', 'still here', auth);
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = `${fx.node.url}/files?prefix=gone/&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await json<{ files: { name: string }[]; nextCursor: string | null }>(await fetch(q));
+      pages.push(page.files.map((f) => f.name));
+      cursor = page.nextCursor;
+    } while (cursor && pages.length < 10);
+    expect(pages).toEqual([[], ['gone/z-real']]);
   });
 });

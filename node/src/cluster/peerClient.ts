@@ -1,10 +1,9 @@
 // HTTP to peers: every request is signed with the cluster secret (peerAuth.ts); a peer that does not answer with headers within
 // PEER_TIMEOUT_MS is treated as failed (the body may then take as long as it needs). Blob pushes are the exception:
 // their answer comes only after the whole body is stored, so they are timed on progress instead (pushAnswerMs).
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { openRead } from '../storage/openRead.js';
 import { verifying } from '../storage/verify.js';
 import { INVENTORY_PATH, inventoryAnswer, type InventoryAnswer, type InventoryEntry } from './inventory.js';
 import type { Membership } from './membership.js';
@@ -62,7 +61,16 @@ export class PeerClient {
   async pushBlob(id: string, sha256: string, file: string): Promise<void> {
     const base = this.membership.url(id);
     if (!base) throw new Error(`peer ${id} is not a member`);
-    const { size } = await stat(file);
+    // the file's own descriptor, not atime-touching (storage/openRead.ts), closed by the stream when done or destroyed
+    const fh = await openRead(file);
+    const source = fh.createReadStream({ highWaterMark: PUSH_CHUNK_BYTES });
+    let size: number;
+    try {
+      size = (await fh.stat()).size;
+    } catch (err) {
+      source.destroy();
+      throw err;
+    }
     const req = http.request(new URL(`/internal/blobs/${sha256}`, base), {
       method: 'PUT',
       headers: { ...this.auth('PUT', `/internal/blobs/${sha256}`), 'content-type': 'application/octet-stream', 'content-length': size },
@@ -81,7 +89,7 @@ export class PeerClient {
     req.setTimeout(timeout, () => req.destroy(new Error(`peer ${id} made no progress for ${timeout} ms`)));
     // Verified on the way out (the last chunk held back): a rotten local copy never reaches a peer complete, and the
     // IntegrityError tells the caller to quarantine it.
-    await pipeline(createReadStream(file, { highWaterMark: PUSH_CHUNK_BYTES }), verifying(sha256, size), req);
+    await pipeline(source, verifying(sha256, size), req);
     timeout = pushAnswerMs(size, this.timeoutMs);
     req.setTimeout(timeout);
     const status = await answered;

@@ -7,6 +7,7 @@
 // a million round trips and up to two million HEADs a pass. A peer of an older version answers the inventory 404
 // (a rolling update): it is asked blob by blob with HEADs, as before, for the rest of the pass.
 import pLimit from 'p-limit';
+import { forEachBounded } from '../boundedEach.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { isIntegrityError } from '../storage/verify.js';
 import type { InventoryEntry } from './inventory.js';
@@ -26,6 +27,12 @@ export type PassDeps = ClusterParts & { readonly store: MetadataStore; readonly 
 // ones at once are still bounded memory (each streams with a 1 MiB chunk).
 const PUSHES_AT_ONCE = 8;
 const HEADS_AT_ONCE = 8;
+/**
+ * Batches under way at once: one batch's Redis call and inventories wait on round trips (this node's Redis, the
+ * peers' stats), which another batch's fill. One at a time, a restarted node's pass over 666,750 blobs ran at 5,663
+ * blobs/s (bench `scale`).
+ */
+const BATCHES_AT_ONCE = 3;
 
 /** What one peer said about a batch: the blobs to push it, and those it could not be asked about. */
 interface Probe {
@@ -53,10 +60,7 @@ class Pass {
 
   async run(): Promise<PassResult> {
     const walk = batches(this.deps.blobs.digests(), this.deps.batchBlobs);
-    for await (const batch of readAhead(walk)) {
-      if (Date.now() > this.deadline) break;
-      await this.batch(batch);
-    }
+    await forEachBounded(readAhead(walk), BATCHES_AT_ONCE, (b) => this.batch(b), () => Date.now() > this.deadline);
     return this.result;
   }
 

@@ -120,10 +120,10 @@ async function readText(deps: CompatRouteDeps, record: VersionRecord, maxBytes: 
  */
 async function readAll(deps: CompatRouteDeps, res: Response): Promise<void> {
   const { readCompatMaxFiles: maxFiles, readCompatMaxBytes: maxBytes } = deps;
-  const { files, more } = await deps.store.list('', undefined, maxFiles);
+  const { files, next } = await deps.store.list('', undefined, maxFiles);
   const out: CompatReadAll = {};
   let budget = maxBytes;
-  let truncated = more;
+  let truncated = next !== undefined;
   for (const f of files) {
     if (f.head.size > budget) {
       truncated = true;

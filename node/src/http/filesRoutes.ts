@@ -103,8 +103,7 @@ async function listVersions(deps: FilesRouteDeps, req: Request, res: Response): 
 
 async function listFiles(deps: FilesRouteDeps, req: Request, res: Response): Promise<void> {
   const { prefix, cursor, limit } = listQuery(req);
-  const { files, more } = await deps.store.list(prefix, cursor, limit);
-  const last = files.at(-1);
-  const page: FilesPage = { files: files.map((f) => ({ name: f.name, ...f.head })), nextCursor: more && last ? last.name : null };
+  const { files, next } = await deps.store.list(prefix, cursor, limit);
+  const page: FilesPage = { files: files.map((f) => ({ name: f.name, ...f.head })), nextCursor: next ?? null };
   res.json(page);
 }

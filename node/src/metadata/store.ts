@@ -2,7 +2,7 @@
 // one commit script (see scripts.ts), so this module is the only writer of metadata.
 import type { Redis } from 'ioredis';
 import { keys, NOTIFICATION_CHANNEL } from './keys.js';
-import { COMMIT_LUA } from './scripts.js';
+import { COMMIT_LUA, FIELD_OF_EACH_LUA } from './scripts.js';
 import { isLive, type ContentOwner, type EventName, type FileState, type NewVersion, type VersionRecord } from './types.js';
 import type { ContentMode } from './versionRules.js';
 
@@ -18,6 +18,7 @@ declare module 'ioredis' {
       lockKey: string,
       ...args: (string | number)[]
     ): Result<[string, string, string?], Context>;
+    kubecdnFieldOfEach(numberOfKeys: number, ...keysThenField: string[]): Result<(string | null)[], Context>;
   }
 }
 
@@ -43,6 +44,9 @@ export interface FileHead {
   readonly head: VersionRecord;
 }
 
+/** Keys per FIELD_OF_EACH_LUA call: ~0.5 ms of Redis' time at most. */
+const FIELD_OF_EACH_MAX_KEYS = 500;
+
 // Placeholder key for commits that do not touch the content index (deletes): the script never reads it then.
 const NO_CONTENT_KEY = keys.content('none');
 
@@ -52,6 +56,21 @@ export class MetadataStore {
     private readonly eventsMaxLen: number,
   ) {
     redis.defineCommand('kubecdnCommit', { numberOfKeys: 5, lua: COMMIT_LUA });
+    redis.defineCommand('kubecdnFieldOfEach', { lua: FIELD_OF_EACH_LUA }); // the key count goes first in each call
+  }
+
+  /**
+   * `field` of each hash in `hashKeys`, in order (null: absent): one script call (scripts.ts: FIELD_OF_EACH_LUA) per
+   * FIELD_OF_EACH_MAX_KEYS, sent together. The cap bounds how long one call holds Redis (~1 µs a key) from the
+   * commits and reads of other clients.
+   */
+  private async fieldOfEach(hashKeys: readonly string[], field: string): Promise<(string | null)[]> {
+    const calls: Promise<(string | null)[]>[] = [];
+    for (let i = 0; i < hashKeys.length; i += FIELD_OF_EACH_MAX_KEYS) {
+      const some = hashKeys.slice(i, i + FIELD_OF_EACH_MAX_KEYS);
+      calls.push(this.redis.kubecdnFieldOfEach(some.length, ...some, field));
+    }
+    return (await Promise.all(calls)).flat();
   }
 
   /** The version count and head in one round trip. */
@@ -110,15 +129,8 @@ export class MetadataStore {
    * not one per digest.
    */
   async contentSizes(digests: readonly string[]): Promise<Array<number | undefined>> {
-    if (digests.length === 0) return [];
-    const p = this.redis.pipeline();
-    for (const d of digests) p.hget(keys.content(d), 'size');
-    const replies = (await p.exec()) ?? [];
-    return digests.map((d, i) => {
-      const [err, size] = replies[i] ?? [new Error('no reply'), null];
-      if (err) throw new Error(`HGET ${keys.content(d)} failed`, { cause: err });
-      return size === null ? undefined : Number(size);
-    });
+    const sizes = await this.fieldOfEach(digests.map(keys.content), 'size');
+    return sizes.map((size) => (size === null ? undefined : Number(size)));
   }
 
   async version(name: string, version: number): Promise<VersionRecord | undefined> {
@@ -141,7 +153,7 @@ export class MetadataStore {
   }
 
   /** Names in byte order starting with `prefix`, after `cursor` (exclusive), with their heads. */
-  async list(prefix: string, cursor: string | undefined, limit: number): Promise<{ files: FileHead[]; more: boolean }> {
+  async list(prefix: string, cursor: string | undefined, limit: number): Promise<{ files: FileHead[]; next: string | undefined }> {
     const p = Buffer.from(prefix, 'utf8');
     // Start after the cursor when it lies inside the prefix range (byte order, as Redis compares), else at the prefix.
     const afterCursor = cursor !== undefined && Buffer.compare(Buffer.from(cursor, 'utf8'), p) >= 0;
@@ -150,16 +162,14 @@ export class MetadataStore {
     const names = await this.redis.zrangebylex(keys.files, min, max, 'LIMIT', 0, limit + 1);
     const more = names.length > limit;
     const page = names.slice(0, limit);
-    if (page.length === 0) return { files: [], more: false };
-    const pipe = this.redis.pipeline();
-    for (const n of page) pipe.hget(keys.file(n), 'head');
-    const heads = unwrap<string | null>(await pipe.exec());
+    const heads = await this.fieldOfEach(page.map(keys.file), 'head');
     const files: FileHead[] = [];
     page.forEach((name, i) => {
       const head = parseRecord(heads[i]);
       if (isLive(head)) files.push({ name, head });
     });
-    return { files, more };
+    // the page's last name, listed or not: a page whose names were all deleted meanwhile must not end the listing
+    return { files, next: more ? page.at(-1) : undefined };
   }
 
   /** Commits one version atomically if the count is still `expectedCount`. */

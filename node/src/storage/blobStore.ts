@@ -13,6 +13,7 @@ import { ApiError, apiError } from '../errors.js';
 import { BufferPool } from './bufferPool.js';
 import { BUFFERS_PER_TRANSFER, type HashThread } from './offThreadHash.js';
 import type { OpenBlob } from './pump.js';
+import { openRead } from './openRead.js';
 import { checkDigest, IntegrityError } from './verify.js';
 
 export const DIGEST_RE = /^[0-9a-f]{64}$/;
@@ -309,7 +310,7 @@ export class BlobStore {
    */
   async openChecked(sha256: string, size: number, start = 0, end?: number): Promise<OpenBlob> {
     if (this.condemned.has(sha256)) throw new IntegrityError(sha256, 'digest', 'found corrupt, being quarantined');
-    const fh = await fs.open(this.pathOf(sha256), 'r');
+    const fh = await openRead(this.pathOf(sha256));
     let stat: Stats;
     try {
       stat = await fh.stat();
@@ -344,14 +345,20 @@ export class BlobStore {
    * Hashes a local blob whole (paced by `pace`, which is awaited after each chunk: the scrub's rate limit) and
    * compares it with its name. Returns the problem, or undefined when it is sound (remembered until the file changes,
    * so a Range request on a verified blob needs no second pass). Throws ENOENT when there is no copy.
+   *
+   * `remember: false` (the scrub): no fstat and nothing remembered. The scrub visits every blob once an interval, so
+   * its entries would only push the blobs in use out of the memo; and the fstat was a quarter of its system calls
+   * (open, fstat, read, close: 10,500-14,000 blobs/s of 64-256 B here, 17,000-20,000 without it). The digest alone
+   * decides then: bytes of another length cannot hash to the name.
    */
-  async verifyFile(sha256: string, pace?: (bytes: number) => Promise<void>): Promise<IntegrityError | undefined> {
-    const fh = await fs.open(this.pathOf(sha256), 'r');
+  async verifyFile(sha256: string, pace?: (bytes: number) => Promise<void>, opts: { remember?: boolean } = {}): Promise<IntegrityError | undefined> {
+    const remember = opts.remember ?? true;
+    const fh = await openRead(this.pathOf(sha256));
     try {
-      const before = await fh.stat();
+      const before = remember ? await fh.stat() : undefined;
       const { seen, digest } = await this.hashWhole(fh, pace);
-      const bad = checkDigest(sha256, before.size, seen, digest);
-      if (!bad) this.verified.set(sha256, fingerprint(before));
+      const bad = checkDigest(sha256, before?.size ?? seen, seen, digest);
+      if (!bad && before) this.verified.set(sha256, fingerprint(before));
       return bad;
     } finally {
       await fh.close();

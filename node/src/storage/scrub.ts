@@ -3,10 +3,14 @@
 // lately, before it is the last copy. A mismatch is quarantined and healed from a replica (integrity.ts). One pass,
 // then SCRUB_INTERVAL_MS of rest, then the next; stop() ends it promptly, even mid-blob.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { forEachBounded } from '../boundedEach.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { isNotFound, type BlobStore } from './blobStore.js';
 import type { Integrity } from './integrity.js';
+
+/** Blobs verified at once by a pass (a few thread-pool round trips each; the pool has 4 threads). */
+export const SCRUB_AT_ONCE = 8;
 
 export interface ScrubOptions {
   /** 0: no scrub */
@@ -59,7 +63,12 @@ export class Scrubber {
     }
   }
 
-  /** One pass over every local blob; returns what it saw. */
+  /**
+   * One pass over every local blob; returns what it saw. SCRUB_AT_ONCE blobs are verified at a time: one by one, a
+   * blob of 64-256 B waited out four thread-pool round trips in a row (open, fstat, read, close) and the pass over
+   * 666,451 of them took 217 s (3,066/s, bench `scale`) at a byte rate that allowed 13 s. The byte pace is shared,
+   * so large blobs are still read at SCRUB_BYTES_PER_SEC in all.
+   */
   async pass(): Promise<{ blobs: number; bytes: number; corrupt: number }> {
     const { signal } = this.ctrl;
     const started = Date.now();
@@ -71,9 +80,8 @@ export class Scrubber {
       if (wait > 0) await sleep(wait, undefined, { signal });
       signal.throwIfAborted();
     };
-    for await (const blob of this.blobs.walk()) {
-      signal.throwIfAborted();
-      const bad = await this.blobs.verifyFile(blob.sha256, pace).catch((err: unknown) => {
+    const one = async (sha256: string): Promise<void> => {
+      const bad = await this.blobs.verifyFile(sha256, pace, { remember: false }).catch((err: unknown) => {
         if (isNotFound(err)) return undefined; // removed meanwhile (eviction, garbage collection)
         throw err;
       });
@@ -86,7 +94,10 @@ export class Scrubber {
           .corruptAndHeal(bad, 'scrub')
           .catch((err: unknown) => this.log.error({ sha256: bad.sha256, err: (err as Error).message }, 'quarantine failed'));
       }
-    }
+    };
+    // digests, not walk(): verifyFile stats the open file anyway
+    await forEachBounded(this.blobs.digests(), SCRUB_AT_ONCE, one, () => signal.aborted);
+    signal.throwIfAborted();
     return r;
   }
 }
