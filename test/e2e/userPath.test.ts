@@ -474,8 +474,25 @@ describe.skipIf(!HAVE_CLUSTER).sequential('a user on a real one-node cluster', (
       }, 60_000, 1000);
       expect(h.count, name).toBe(count);
     }
-    console.log(`after the Redis restart: ${unavailable.length} answers 503 before every node reconnected`, unavailable.slice(0, 3));
-    await everyFileReadsBack(INGRESS);
+    // The files too, with the same allowance, and one more: the node pods may notice the outage only now (their
+    // readiness fails after 2 probes 5 s apart, so "every node ready" above can be read before they drop), and while
+    // none is ready the Ingress has no backend: Traefik's own plain-text 404. Any other answer is wrong, a kubecdn
+    // 404 (JSON) included, and is not retried. Found in CI: load/f5.bin met Traefik's 404 after the version checks.
+    const wrong: string[] = [];
+    for (const [name, sha] of files) {
+      await waitFor(`${name} reads back`, async () => {
+        const r = await http(INGRESS + filePath(name));
+        const noBackend = r.status === 404 && r.body.toString().trim() === '404 page not found';
+        if (r.status === 503 || noBackend) {
+          unavailable.push(`${name}: ${r.status} ${r.body.subarray(0, 120).toString()}`);
+          return false;
+        }
+        if (r.status !== 200 || sha256(r.body) !== sha) wrong.push(`${name}: ${r.status} ${r.body.subarray(0, 200).toString()}`);
+        return true;
+      }, 60_000, 1000);
+    }
+    expect(wrong).toEqual([]);
+    console.log(`after the Redis restart: ${unavailable.length} answers 503 (or no backend at the Ingress) before every node reconnected`, unavailable.slice(0, 3));
   });
 
   it('a rolling update to a new image tag under read load: no failed read', async () => {

@@ -13,8 +13,20 @@ const up = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ROOT = path.basename(up) === 'dist' ? path.dirname(up) : up;
 export const MAIN = path.join(ROOT, 'dist/node/src/main.js');
 
+/** temp dirs made in this process, removed by removeTempDirs (after each test file: test/helpers/cleanup.ts) */
+const made = new Set<string>();
+
 export async function tempDir(prefix = 'kubecdn-data-'): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  made.add(dir);
+  return dir;
+}
+
+/** Removes every temp dir tempDir made (355 were left in /tmp after a few runs of the suite before this). */
+export async function removeTempDirs(): Promise<void> {
+  const dirs = [...made];
+  made.clear();
+  await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
 }
 
 export interface ChildNode extends Proc {
