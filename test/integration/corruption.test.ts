@@ -149,7 +149,8 @@ describe('the background scrub finds rot nobody read, and heals it', () => {
   it('a flipped bit in an unread copy is quarantined and replaced by a verified one', async () => {
     const body = content(LARGE, 'scrub-me');
     const sha = sha256(body);
-    expect((await put(nodes[0]!.url, 'sc/file', body)).status).toBe(201);
+    const written = await put(nodes[0]!.url, 'sc/file', body);
+    expect(written.status, await written.clone().text()).toBe(201);
     // The repair passes the cluster's forming set off (each 200 ms after a membership change) must be over, none
     // still due: one running after the rot would probe node-b's copy (a HEAD verifies it) and find the rot first,
     // and one begun while the write's push was on its way could push a second copy over ours.
