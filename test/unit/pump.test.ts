@@ -180,6 +180,40 @@ describe.each(modes)('pumpBlob, %s', (_mode, storeOf, maxMade) => {
     }
   });
 
+  it.each(rot)('%s after a whole read took the sums: checked against them, cut, never complete', async (_label, spoil, reason) => {
+    for (const size of [3 * MiB + 77, 256 * 1024, 1000]) {
+      const b = await stored(size);
+      const hashedBefore = hashThread.hashed;
+      const first = await fetchVia(await store.openChecked(b.sha256, size), size, { sha256: b.sha256, size });
+      expect([first.complete, sha(first.body)]).toEqual([true, b.sha256]);
+      expect(store.sums.get(b.sha256, size)).toBeDefined();
+      const hashedFirst = hashThread.hashed - hashedBefore;
+      const open = await store.openChecked(b.sha256, size); // sizes are checked at the open: spoil after it
+      await spoil(store.pathOf(b.sha256), size);
+      const bad: IntegrityError[] = [];
+      const g = await fetchVia(open, size, { sha256: b.sha256, size, onBad: (e) => bad.push(e) });
+      expect(g.complete).toBe(false);
+      expect(g.body.length).toBeLessThan(size);
+      expect((g.err as IntegrityError).reason).toBe(reason);
+      expect(bad).toEqual([g.err]);
+      expect(hashThread.hashed - hashedBefore).toBe(hashedFirst); // the second read was not hashed
+      await fs.rm(store.pathOf(b.sha256));
+    }
+  });
+
+  it('a second whole read of a sound blob is checked against the sums, not hashed again', async () => {
+    const b = await stored(5 * MiB + 3);
+    const size = b.body.length;
+    const [objects, hashed] = [hashThread.objects, hashThread.hashed];
+    for (let i = 0; i < 3; i++) {
+      const g = await fetchVia(await store.openChecked(b.sha256, size), size, { sha256: b.sha256, size });
+      expect([g.complete, sha(g.body), g.err]).toEqual([true, b.sha256, undefined]);
+    }
+    // on the thread: all three go there, only the first is hashed (the others: CRC-32s)
+    expect([hashThread.objects - objects, hashThread.hashed - hashed]).toEqual(store === threaded ? [3, 1] : [0, 0]);
+    expect(store.sums.get(b.sha256, size)).toHaveLength(6);
+  });
+
   it('a receiver that goes away mid-transfer ends the pump (no hang) and closes the file', async () => {
     const b = await stored(32 * MiB);
     const open = await store.openChecked(b.sha256, b.body.length);
@@ -219,6 +253,7 @@ describe('the hash thread', () => {
     // (buffers of transfers cut by earlier tests never come back: they are left to the GC)
     const before = threaded.buffersMade();
     for (let r = 0; r < 4; r++) {
+      threaded.sums.clear(); // hashed every round (sums would skip the thread): the thread lags, buffers pile up
       const got = await Promise.all(
         blobs.map(async (b) => fetchVia(await threaded.openChecked(b.sha256, b.body.length), b.body.length, { sha256: b.sha256, size: b.body.length })),
       );

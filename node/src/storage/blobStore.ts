@@ -13,6 +13,7 @@ import { ApiError, apiError } from '../errors.js';
 import { BufferPool } from './bufferPool.js';
 import { BUFFERS_PER_TRANSFER, type HashThread } from './offThreadHash.js';
 import type { OpenBlob } from './pump.js';
+import { SumsMemo } from './chunkSums.js';
 import { openRead } from './openRead.js';
 import { checkDigest, IntegrityError } from './verify.js';
 
@@ -87,6 +88,8 @@ export class BlobStore {
    * entry, 100,000 of them grew the heap through a whole 10-minute soak; 10,000 stay a few MiB.
    */
   private readonly verified = new LRUCache<string, string>({ max: 10_000 });
+  /** the CRC-32 sums of blobs read whole (chunkSums.ts): later whole reads are checked against them, not hashed */
+  readonly sums = new SumsMemo();
   readonly stats: BlobStats = { blobs: 0, bytes: 0 };
   /**
    * Uploads being linked and made durable, by digest: a second upload of the same bytes waits for the first (until
@@ -333,7 +336,7 @@ export class BlobStore {
       release();
       await fh.close();
     };
-    return { sha256, fh, stat, start, end, pool, hashThread: this.hashThread, close };
+    return { sha256, fh, stat, start, end, pool, hashThread: this.hashThread, sums: this.sums, close };
   }
 
   /** Read buffers made since start, by size (a pool too small for the load shows as a rising count), and idle now. */

@@ -7,6 +7,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { BufferPool } from './bufferPool.js';
+import { SumsTaker } from './chunkCrc.js';
+import { sumsCheck, type SumsMemo } from './chunkSums.js';
 import { inlineCheck, OFF_THREAD_MIN_BYTES, type HashThread, type RunningCheck } from './offThreadHash.js';
 import { DigestCheck, type IntegrityError, type VerifyFrom } from './verify.js';
 
@@ -22,6 +24,8 @@ export interface OpenBlob {
   readonly pool: BufferPool;
   /** where large whole objects are hashed (offThreadHash.ts); absent: on this thread */
   readonly hashThread?: HashThread | undefined;
+  /** the CRC-32 sums of blobs read whole before (chunkSums.ts); absent: every whole read is hashed */
+  readonly sums?: SumsMemo | undefined;
   /** Closes the file and gives back its hold; safe to call twice. */
   close(): Promise<void>;
 }
@@ -180,10 +184,45 @@ class Transfer {
   }
 }
 
-/** A large whole object on the hash thread (when there is one), anything else (a continuation's hash lives here) inline. */
+/**
+ * How a whole object is checked. A large one goes to the hash thread (when there is one); there a blob read whole
+ * before is checked against its sums (chunkSums.ts), and a first read is hashed and yields them. On this thread the
+ * same: known sums are checked inline, anything else is hashed (a continuation's hash lives here), and a read from
+ * the start takes the sums on the way, kept once the hash matched.
+ */
 function runningCheck(src: OpenBlob, check: PumpCheck): RunningCheck {
-  const offThread = check.from === undefined && check.size >= OFF_THREAD_MIN_BYTES ? src.hashThread?.check(check.sha256, check.size) : undefined;
-  return offThread ?? inlineCheck(new DigestCheck(check.sha256, check.size, check.from));
+  const { sha256, size } = check;
+  const fromStart = check.from === undefined;
+  const known = fromStart ? src.sums?.get(sha256, size) : undefined;
+  const memo = src.sums;
+  const taken = memo && ((s: Uint32Array): void => memo.set(sha256, s));
+  const offThread = fromStart && size >= OFF_THREAD_MIN_BYTES ? src.hashThread?.check(sha256, size, { known, taken }) : undefined;
+  if (offThread) return offThread;
+  if (known) return sumsCheck(sha256, size, known);
+  const hashed = inlineCheck(new DigestCheck(sha256, size, check.from));
+  return fromStart && memo ? recordingSums(hashed, check, memo) : hashed;
+}
+
+/** `inner`'s check, taking the sums on the way; they are kept only when the digest matched. */
+function recordingSums(inner: RunningCheck, check: PumpCheck, memo: SumsMemo): RunningCheck {
+  const rec = new SumsTaker(check.size);
+  return {
+    get remaining() {
+      return inner.remaining;
+    },
+    room: () => inner.room(),
+    add(buf, length, hashed) {
+      rec.add(buf.subarray(0, length)); // first: `hashed` may give the buffer back (a refused chunk ends the transfer)
+      return inner.add(buf, length, hashed);
+    },
+    async finish() {
+      const bad = await inner.finish();
+      const sums = bad ? undefined : rec.done();
+      if (sums) memo.set(check.sha256, sums);
+      return bad;
+    },
+    drop: () => inner.drop(),
+  };
 }
 
 /**
