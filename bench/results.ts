@@ -41,7 +41,13 @@ function hitRows(r: BenchResults): TargetRow[] {
     if (!target) return [];
     const valid = s.servers.kubecdn.valid && s.servers.nginx.valid;
     const note = [...s.servers.kubecdn.problems, ...s.servers.nginx.problems][0];
-    return [row({ what: `cache-hit req/s ${s.size}, kubecdn / nginx`, value: s.vsNginx, target, unit: 'x', shown: fixed(s.vsNginx, 2, 'x'), valid, note })];
+    const vsNginx = row({ what: `cache-hit req/s ${s.size}, kubecdn / nginx`, value: s.vsNginx, target, unit: 'x', shown: fixed(s.vsNginx, 2, 'x'), valid, note });
+    const control = TARGETS.hitVsControl[s.size];
+    if (!control) return [vsNginx];
+    const { kubecdn, node } = s.servers;
+    const shown = `${fixed(s.vsNode, 2, 'x')} (${fixed(kubecdn.rps, 0)} / ${fixed(node.rps, 0)})`;
+    const controlNote = [...kubecdn.problems, ...node.problems][0];
+    return [vsNginx, row({ what: `cache-hit req/s ${s.size}, kubecdn / node:http control`, value: s.vsNode, target: control, unit: 'x', shown, valid: kubecdn.valid && node.valid, note: controlNote })];
   });
 }
 

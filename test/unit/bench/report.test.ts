@@ -35,6 +35,25 @@ describe('targets and report', () => {
     expect(rows[1]?.shown).toBe('4.0 ms');
   });
 
+  it('rates hits against nginx at every size with a target, and small ones against the node:http control too', () => {
+    const server = (rps: number, valid = true) => ({ rps, valid, problems: valid ? [] : ['wrk saw errors'] });
+    const size = (label: string, k: number, node: number, nginx: number, nodeValid = true) => ({
+      size: label,
+      servers: { kubecdn: server(k), node: server(node, nodeValid), nginx: server(nginx), varnish: server(nginx) },
+      vsNginx: k / nginx,
+      vsNode: k / node,
+    });
+    const hits = { sizes: [size('1KiB', 800, 1000, 2000), size('64KiB', 900, 1000, 2000, false), size('16MiB', 90, 120, 100)] };
+    const rows = targetRows({ ...results, coalesce: undefined, notify: undefined, hits } as unknown as BenchResults);
+    expect(rows.map((r) => [r.what, r.verdict, r.shown])).toEqual([
+      ['cache-hit req/s 1KiB, kubecdn / nginx', 'MISS', '0.40x'],
+      ['cache-hit req/s 1KiB, kubecdn / node:http control', 'MISS', '0.80x (800 / 1000)'],
+      ['cache-hit req/s 64KiB, kubecdn / nginx', 'MISS', '0.45x'],
+      ['cache-hit req/s 64KiB, kubecdn / node:http control', 'INVALID', '0.90x (900 / 1000)'],
+      ['cache-hit req/s 16MiB, kubecdn / nginx', 'PASS', '0.90x'],
+    ]);
+  });
+
   it('renders the targets, the sections and the failures as markdown', () => {
     const md = renderMarkdown(results);
     expect(md).toContain('| peer transfers for 100 concurrent cold misses of one blob | 1 | = 1 | **PASS** |');

@@ -62,8 +62,10 @@ describe('ratio and verdicts', () => {
     expect(verdict(1.0, TARGETS.minio.get['16MiB'])).toBe('PASS');
   });
 
-  it('has no target for 16 MiB hits', () => {
-    expect(TARGETS.hitVsNginx['16MiB']).toBeUndefined();
+  it('16 MiB hits at 0.8x nginx; small hits at 0.85x the node:http control, larger ones have no control target', () => {
+    expect([verdict(0.8, TARGETS.hitVsNginx['16MiB']), verdict(0.79, TARGETS.hitVsNginx['16MiB'])]).toEqual(['PASS', 'MISS']);
+    expect([verdict(0.85, TARGETS.hitVsControl['1KiB']), verdict(0.84, TARGETS.hitVsControl['64KiB'])]).toEqual(['PASS', 'MISS']);
+    expect([TARGETS.hitVsControl['1MiB'], TARGETS.hitVsControl['16MiB']]).toEqual([undefined, undefined]);
   });
 });
 
