@@ -85,7 +85,7 @@ export function verdict(value: number | undefined, target: Target | undefined, v
 export const describeTarget = (t: Target | undefined, unit = ''): string =>
   t === undefined ? '' : `${t.op === '==' ? '=' : t.op} ${t.goal}${unit}`;
 
-/** The targets of the issue. No target for 16 MiB hits or for the Varnish ratios: those are reported only. */
+/** The targets of the issue. No target for the Varnish ratios: those are reported only. */
 export const TARGETS = {
   /** kubecdn/nginx cache-hit throughput, by file size label */
   hitVsNginx: { '1KiB': { op: '>=', goal: 1.0 }, '64KiB': { op: '>=', goal: 1.0 }, '1MiB': { op: '>=', goal: 0.9 }, '16MiB': { op: '>=', goal: 0.8 } } as Readonly<
