@@ -113,7 +113,7 @@ async function deleteAndRevert(store: MetadataStore, i: number, files: number, s
   let state = await store.state(name);
   for (const intent of [{ kind: 'delete' }, { kind: 'revert', to: 1, target: first }] as Intent[]) {
     const d = mustCommit(decide(state, undefined, intent, ctx), name);
-    const r = await store.commit({ name, expectedCount: state.count, version: d.version, contentMode: d.contentMode, listed: d.listed, event: d.event, fence: 0, lockToken: undefined });
+    const r = await store.commit({ name, expectedCount: state.count, version: d.version, contentMode: d.contentMode, listed: d.listed, event: d.event, fence: 0, lockToken: undefined, endLease: false });
     if (!r.ok) throw new Error(`commit ${name}: ${JSON.stringify(r)}`);
     state = { count: state.count + 1, head: r.record };
   }

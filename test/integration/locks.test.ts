@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../node/src/config.js';
 import { PROBE_ENTRIES, PROBE_VIOLATIONS } from '../../node/src/locks/probe.js';
+import { keys } from '../../node/src/metadata/keys.js';
 import { metric, startCluster, startMember, stopCluster, waitForMembers, type ClusterNode } from '../helpers/cluster.js';
 import { json, put } from '../helpers/http.js';
 import { startNode } from '../helpers/node.js';
@@ -163,11 +164,46 @@ describe('fencing and the lock API', () => {
     const version = { sha256: null, size: 0, contentType: null, createdAt: new Date().toISOString(), node: 'n', revertedFrom: null, deleted: true, deduplicated: false };
     await put(node.url, 'lk/fenced.txt', 'v1', A);
     // a newer holder (fence 1000) commits; then a holder that paused with fence 999 tries to
-    const newer = await store.commit({ name: 'lk/fenced.txt', expectedCount: 1, version, contentMode: 'none', listed: false, event: 'file_deleted', fence: 1000, lockToken: undefined });
+    const newer = await store.commit({ name: 'lk/fenced.txt', expectedCount: 1, version, contentMode: 'none', listed: false, event: 'file_deleted', fence: 1000, lockToken: undefined, endLease: false });
     expect(newer.ok).toBe(true);
-    const stale = await store.commit({ name: 'lk/fenced.txt', expectedCount: 2, version, contentMode: 'none', listed: false, event: 'file_deleted', fence: 999, lockToken: undefined });
+    const stale = await store.commit({ name: 'lk/fenced.txt', expectedCount: 2, version, contentMode: 'none', listed: false, event: 'file_deleted', fence: 999, lockToken: undefined, endLease: false });
     expect(stale).toMatchObject({ ok: false, refused: 'stale_fence' });
     expect((await json<{ count: number }>(await fetch(`${node.url}/files/lk/fenced.txt/versions`))).count).toBe(2);
+  });
+
+  it("a write's own lease ends with its commit (one Redis round trip fewer), and only with a commit that succeeded", async () => {
+    const { store, leases, redis: r } = node.deps;
+    const version = { sha256: null, size: 0, contentType: null, createdAt: new Date().toISOString(), node: 'n', revertedFrom: null, deleted: true, deduplicated: false };
+    const commitUnder = (name: string, held: { fence: number; token?: string | undefined }, expectedCount: number) =>
+      store.commit({ name, expectedCount, version, contentMode: 'none', listed: false, event: 'file_deleted', fence: held.fence, lockToken: held.token, endLease: true });
+    const cli = await subscribeWithRedisCli(redis.port, 'kubecdn:lock-released');
+    try {
+      const held = await leases.acquire('lk/ends.md');
+      expect(held.endsWithCommit).toBe(true);
+      // a commit that does not happen (a conflict) leaves the lease held
+      expect(await commitUnder('lk/ends.md', held, 7)).toMatchObject({ ok: false, conflict: 'version' });
+      expect(await r.exists(keys.lock('lk/ends.md'))).toBe(1);
+      // the commit ends it and announces it, in the same step
+      expect((await commitUnder('lk/ends.md', held, 0)).ok).toBe(true);
+      expect(await r.exists(keys.lock('lk/ends.md'))).toBe(0);
+      await waitFor(() => Promise.resolve(cli.messages().includes('lk/ends.md')), 5000, 'the release announced by the commit');
+      held.release(true); // lets this node's next writer go; no release of its own
+      // release(true) sends nothing to Redis: the lease stays (a PING on the same connection: anything sent before it
+      // has been applied)
+      const next = await leases.acquire('lk/ends.md');
+      next.release(true);
+      await r.ping();
+      expect(await r.exists(keys.lock('lk/ends.md'))).toBe(1);
+      // whereas a hold that did not commit releases its lease itself
+      const token = String(await r.hget(keys.lock('lk/ends.md'), 'token'));
+      expect(await leases.release('lk/ends.md', token)).toBe(true);
+      const third = await leases.acquire('lk/ends.md');
+      third.release();
+      await r.ping();
+      expect(await r.exists(keys.lock('lk/ends.md'))).toBe(0);
+    } finally {
+      cli.stop();
+    }
   });
 
   it('lock, write under the token, 423 for others, wait, refresh, release, expiry', async () => {

@@ -61,7 +61,7 @@ describe('scale seeding', () => {
       const state = await store.state(name);
       const d = decide(state, undefined, intent.kind === 'revert' ? { ...intent, target: first } : intent, ctx);
       if (d.action !== 'commit') throw new Error(d.action);
-      const r = await store.commit({ name, expectedCount: state.count, version: d.version, contentMode: d.contentMode, listed: d.listed, event: d.event, fence: 0, lockToken: undefined });
+      const r = await store.commit({ name, expectedCount: state.count, version: d.version, contentMode: d.contentMode, listed: d.listed, event: d.event, fence: 0, lockToken: undefined, endLease: false });
       if (!r.ok) throw new Error(JSON.stringify(r));
       first ??= r.record;
     }

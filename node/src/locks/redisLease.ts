@@ -97,9 +97,10 @@ export class RedisLeaseLock implements WriteLock {
       return {
         fence: lease.fence,
         token: lease.token,
-        release: () => {
+        endsWithCommit: true,
+        release: (committed?: boolean) => {
           queued.release();
-          void this.release(name, lease.token).catch(() => undefined); // else it expires
+          if (!committed) void this.release(name, lease.token).catch(() => undefined); // else it expires
         },
       };
     } catch (err) {

@@ -6,7 +6,14 @@ export interface Held {
   readonly fence: number;
   /** The lease token the commit checks against a lock-API holder (undefined: this mode takes no lease). */
   readonly token?: string | undefined;
-  release(): void;
+  /**
+   * The commit ends this hold's lease itself (redis write leases): the commit script deletes it and announces the
+   * release in the same atomic step, which saves the write a Redis round trip (and, with appendfsync always, an
+   * fsync of Redis' append-only file) after every commit.
+   */
+  readonly endsWithCommit?: boolean | undefined;
+  /** `committed`: a commit that ended the lease (endsWithCommit) succeeded; only what is local is left to let go. */
+  release(committed?: boolean): void;
 }
 
 export interface AcquireOptions {

@@ -7,7 +7,8 @@
  * ARGV: 1 expected count, 2 version JSON without "version" (an object), 3 name, 4 content mode
  *       (claim | claim-if-absent | none), 5 listed (1/0), 6 event JSON without "version"/"id" (an object),
  *       7 stream max length, 8 channel, 9 version size (for the content index), 10 fencing token (0: none),
- *       11 the lease token this write holds or carries ('' for none)
+ *       11 the lease token this write holds or carries ('' for none), 12 '1': the lease is this write's own and
+ *       ends with the commit (deleted, and its release announced on channel 13 as the lease's release script does)
  * Returns {'ok', versionJson, streamId}, {'conflict', reason} (retry) or {'refused', code, detail} (final).
  */
 export const COMMIT_LUA = `
@@ -37,6 +38,10 @@ end
 local ev = string.sub(ARGV[6], 1, -2) .. ',"version":' .. v .. '}'
 local id = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'data', ev)
 redis.call('PUBLISH', ARGV[8], string.sub(ev, 1, -2) .. ',"id":"' .. id .. '"}')
+if ARGV[12] == '1' then
+  redis.call('DEL', KEYS[5])
+  redis.call('PUBLISH', ARGV[13], ARGV[3])
+end
 return {'ok', rec, id}
 `;
 

@@ -1,7 +1,7 @@
 // Version history, listing and content index in Redis. Reads are plain commands; every change goes through the
 // one commit script (see scripts.ts), so this module is the only writer of metadata.
 import type { Redis } from 'ioredis';
-import { keys, NOTIFICATION_CHANNEL } from './keys.js';
+import { keys, LOCK_RELEASED_CHANNEL, NOTIFICATION_CHANNEL } from './keys.js';
 import { COMMIT_LUA, FIELD_OF_EACH_LUA } from './scripts.js';
 import { isLive, type ContentOwner, type EventName, type FileState, type NewVersion, type VersionRecord } from './types.js';
 import type { ContentMode } from './versionRules.js';
@@ -32,6 +32,8 @@ export interface CommitRequest {
   /** the hold's fencing token (0: none) and lease token */
   readonly fence: number;
   readonly lockToken: string | undefined;
+  /** the lease is this write's own and ends with the commit (Held.endsWithCommit) */
+  readonly endLease: boolean;
 }
 
 export type CommitResult =
@@ -201,6 +203,8 @@ export class MetadataStore {
       version.size,
       req.fence,
       req.lockToken ?? '',
+      req.endLease ? '1' : '0',
+      LOCK_RELEASED_CHANNEL,
     );
     if (status === 'refused') return { ok: false, refused: payload as 'locked' | 'stale_fence', detail: id ?? '' };
     if (status !== 'ok') return { ok: false, conflict: payload };

@@ -5,9 +5,9 @@ import { apiError } from '../errors.js';
 import type { AcquireOptions, Held, WriteLock } from '../locks/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { MetadataStore } from './store.js';
+import type { CommitResult, MetadataStore } from './store.js';
 import type { EventName, VersionRecord } from './types.js';
-import { decide, type DedupPolicy, type Intent } from './versionRules.js';
+import { decide, type Decision, type DedupPolicy, type Intent } from './versionRules.js';
 
 const MAX_ATTEMPTS = 50;
 // The pending lease on a write's content, renewed every third of it: a crashed writer's lease lapses within this.
@@ -20,6 +20,18 @@ function awaitedLater<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
 }
+
+/** One hold of the lock, as the attempts under it see it. */
+interface Hold {
+  readonly held: Held;
+  readonly lockOpts: AcquireOptions;
+  /** what must be true before anything references the blob (see apply) */
+  readonly ready: Promise<unknown>;
+  /** the probe's critical section (probedSection) */
+  readonly section: { exit(): Promise<void> };
+}
+
+type Committable = Extract<Decision, { action: 'commit' }>;
 
 export type WriteOutcome =
   | { readonly kind: 'committed'; readonly record: VersionRecord; readonly event: EventName; readonly eventId: string }
@@ -84,22 +96,45 @@ export class Writer {
     }
     const held = await this.lock.acquire(name, lockOpts);
     const stopHold = this.metrics.lockHoldSeconds.startTimer({ mode: this.lock.mode });
-    await this.opts.probe?.enter(name);
+    const section = this.probedSection(name);
+    await section.enter();
+    let committed = false;
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const outcome = await this.attempt(name, intent, held, lockOpts, ready);
+        const outcome = await this.attempt(name, intent, { held, lockOpts, ready, section });
+        if (outcome?.kind === 'committed') committed = true;
         if (outcome) return outcome;
         this.metrics.commitRetries.inc();
       }
       throw apiError('write_conflict');
     } finally {
-      await this.opts.probe?.exit(name);
+      await section.exit();
       stopHold();
-      held.release();
+      held.release(committed);
     }
   }
 
-  private async attempt(name: string, intent: Intent, held: Held, lockOpts: AcquireOptions, ready: Promise<unknown>): Promise<WriteOutcome | undefined> {
+  /**
+   * The probe's view of the critical section (LOCK_PROBE=1; nothing otherwise), left at most once: before a commit
+   * that ends the lease (another writer may hold it the moment the commit returns), else when the hold ends.
+   */
+  private probedSection(name: string): { enter(): Promise<void>; exit(): Promise<void> } {
+    const probe = this.opts.probe;
+    let inside = false;
+    return {
+      enter: async () => {
+        await probe?.enter(name);
+        inside = true;
+      },
+      exit: async () => {
+        if (!inside) return;
+        inside = false;
+        await probe?.exit(name);
+      },
+    };
+  }
+
+  private async attempt(name: string, intent: Intent, hold: Hold): Promise<WriteOutcome | undefined> {
     const { state, owner } =
       intent.kind === 'write'
         ? await this.store.stateAndOwner(name, intent.sha256)
@@ -116,26 +151,8 @@ export class Writer {
       }
       return { kind: 'unchanged', head: d.head };
     }
-    await ready;
-    const res = await this.store.commit({
-      name,
-      expectedCount: state.count,
-      version: d.version,
-      contentMode: d.contentMode,
-      listed: d.listed,
-      event: d.event,
-      fence: held.fence,
-      // the lease this write holds (redis mode) or the lock-API token it carries (any mode)
-      lockToken: held.token ?? lockOpts.token,
-    });
-    if (!res.ok && 'refused' in res) {
-      if (res.refused === 'stale_fence') {
-        this.metrics.staleFenceRejections.inc();
-        throw apiError('stale_fence', undefined, { lastFence: Number(res.detail) });
-      }
-      throw apiError('locked', `"${name}" is locked by ${res.detail}.`, { holder: res.detail });
-    }
-    if (!res.ok) return undefined;
+    const res = await this.commit(name, d, state.count, hold);
+    if (!res) return undefined;
     // Committed: from here the client is told so, whatever happens. A failed invalidation is logged (coherence
     // has already waited out the head lease for members that did not answer), never reported as a failed write.
     await this.opts.onCommitted(name).catch((err: unknown) => this.opts.log?.error({ name, err: (err as Error).message }, 'after-commit step failed'));
@@ -146,5 +163,33 @@ export class Writer {
       this.metrics.dedupeBytesSaved.inc(d.version.size);
     }
     return { kind: 'committed', record: res.record, event: d.event, eventId: res.eventId };
+  }
+
+  /** The decided version committed under the hold; undefined: a conflict (try again). Refusals throw. */
+  private async commit(name: string, d: Committable, expectedCount: number, hold: Hold): Promise<Extract<CommitResult, { ok: true }> | undefined> {
+    const { held } = hold;
+    await hold.ready;
+    const endLease = held.endsWithCommit === true;
+    if (endLease) await hold.section.exit();
+    const res = await this.store.commit({
+      name,
+      expectedCount,
+      version: d.version,
+      contentMode: d.contentMode,
+      listed: d.listed,
+      event: d.event,
+      fence: held.fence,
+      // the lease this write holds (redis mode) or the lock-API token it carries (any mode)
+      lockToken: held.token ?? hold.lockOpts.token,
+      endLease,
+    });
+    if (!res.ok && 'refused' in res) {
+      if (res.refused === 'stale_fence') {
+        this.metrics.staleFenceRejections.inc();
+        throw apiError('stale_fence', undefined, { lastFence: Number(res.detail) });
+      }
+      throw apiError('locked', `"${name}" is locked by ${res.detail}.`, { holder: res.detail });
+    }
+    return res.ok ? res : undefined;
   }
 }
