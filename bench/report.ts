@@ -23,7 +23,8 @@ export function machineLine(m: Machine): string {
   return (
     `${m.os}, kernel ${m.kernel}, ${m.cpu}${m.sha_ni ? ' (SHA-NI)' : ''}, ${m.nproc} CPUs, ${m.memoryGiB} GiB; ` +
     `Node ${m.node}, nginx ${m.nginx}, ${m.varnish}, wrk ${m.wrk}, redis ${m.redis}; ` +
-    `commit ${m.gitCommit.slice(0, 12)}${m.gitDirty ? ' (with uncommitted changes)' : ''}; load average ${m.loadAvg1} at start`
+    `commit ${m.gitCommit.slice(0, 12)}${m.gitDirty ? ' (with uncommitted changes)' : ''}; ` +
+    `${m.dataFs === undefined ? '' : `stores on ${m.dataFs}; `}load average ${m.loadAvg1} at start`
   );
 }
 

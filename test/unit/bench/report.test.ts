@@ -1,6 +1,6 @@
 // The targets checked against a run's results (bench/results.ts), and the markdown report (bench/report.ts).
 import { describe, expect, it } from 'vitest';
-import type { Machine } from '../../../bench/machine.js';
+import { dataFsLine, type Machine } from '../../../bench/machine.js';
 import { makePlan } from '../../../bench/plan.js';
 import { renderMarkdown } from '../../../bench/report.js';
 import { targetRows, type BenchResults } from '../../../bench/results.js';
@@ -61,6 +61,17 @@ describe('targets and report', () => {
     expect(md).toContain('- upload: boom');
     expect(md).not.toContain('## Cache hits');
     expect(md).not.toContain('Warning');
+  });
+
+  it('names the filesystem the stores were on, journal or not (older results had none)', () => {
+    expect(dataFsLine('ext4', '/dev/vda', '<none>\n')).toBe('ext4 without a journal on /dev/vda');
+    expect(dataFsLine('ext4', '/dev/loop0', '10083\n')).toBe('ext4 with a journal on /dev/loop0');
+    expect(dataFsLine('ext4', '/dev/sdb1', undefined)).toBe('ext4 on /dev/sdb1');
+    expect(dataFsLine('xfs', '/dev/nvme0n1p2', undefined)).toBe('xfs on /dev/nvme0n1p2');
+    expect(renderMarkdown({ ...results, machine: { ...machine, dataFs: 'ext4 without a journal on /dev/vda' } })).toContain(
+      'stores on ext4 without a journal on /dev/vda; load average 0.1 at start',
+    );
+    expect(renderMarkdown(results)).not.toContain('stores on');
   });
 
   it('warns when the machine was busy before the run', () => {
