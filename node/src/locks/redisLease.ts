@@ -1,7 +1,8 @@
 // LOCK_MODE=redis: a lease in Redis per name (kubecdn:lock:<name>, a hash with the holder's random token, set only
 // if absent, with a TTL) plus a fencing token per name (kubecdn:fence:<name>) that only grows. Release and extend are
 // compare-and-delete / compare-and-extend on the token, in Lua. The commit refuses a fencing token older than the
-// last one committed for the name, so a holder that paused past its lease cannot overwrite a newer write.
+// last one committed for the name, so a holder that paused past its lease cannot overwrite a newer write. A write's
+// lease ends in its commit script (Held.endsWithCommit): no separate release after a commit.
 // The same lease backs the lock API (kind "api"): a write carrying its token proceeds; any other write gets 423.
 import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
@@ -100,7 +101,8 @@ export class RedisLeaseLock implements WriteLock {
         endsWithCommit: true,
         release: (committed?: boolean) => {
           queued.release();
-          if (!committed) void this.release(name, lease.token).catch(() => undefined); // else it expires
+          // a commit that ended the lease leaves nothing to release; a release that fails leaves it to expire
+          if (!committed) void this.release(name, lease.token).catch(() => undefined);
         },
       };
     } catch (err) {

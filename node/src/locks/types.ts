@@ -12,8 +12,8 @@ export interface Held {
    * fsync of Redis' append-only file) after every commit.
    */
   readonly endsWithCommit?: boolean | undefined;
-  /** `committed`: a commit that ended the lease (endsWithCommit) succeeded; only what is local is left to let go. */
-  release(committed?: boolean): void;
+  /** `leaseEnded`: a commit that ended the lease (endsWithCommit) succeeded; only what is local is left to let go. */
+  release(leaseEnded?: boolean): void;
 }
 
 export interface AcquireOptions {

@@ -8,7 +8,8 @@
  *       (claim | claim-if-absent | none), 5 listed (1/0), 6 event JSON without "version"/"id" (an object),
  *       7 stream max length, 8 channel, 9 version size (for the content index), 10 fencing token (0: none),
  *       11 the lease token this write holds or carries ('' for none), 12 '1': the lease is this write's own and
- *       ends with the commit (deleted, and its release announced on channel 13 as the lease's release script does)
+ *       ends with the commit (deleted, and its release announced on channel 13 as the lease's release script does;
+ *       the file's `ended` field keeps token:version:streamId, so the same commit sent again answers the same)
  * Returns {'ok', versionJson, streamId}, {'conflict', reason} (retry) or {'refused', code, detail} (final).
  */
 export const COMMIT_LUA = `
@@ -19,7 +20,16 @@ if fence > 0 and fence < tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') t
   return {'refused', 'stale_fence', redis.call('HGET', KEYS[1], 'fence')}
 end
 local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
-if count ~= tonumber(ARGV[1]) then return {'conflict', 'version'} end
+if count ~= tonumber(ARGV[1]) then
+  -- This very commit again (ioredis sends a script again when a dropped connection lost its reply): it ended its
+  -- lease, so no other write waited for its retry; it answers what it answered then, not a conflict.
+  local ended = ARGV[12] == '1' and not lease and redis.call('HGET', KEYS[1], 'ended')
+  if ended and string.sub(ended, 1, #ARGV[11] + 1) == ARGV[11] .. ':' then
+    local v, id = string.match(string.sub(ended, #ARGV[11] + 2), '^(%d+):(.*)$')
+    return {'ok', redis.call('HGET', KEYS[1], 'v:' .. v), id}
+  end
+  return {'conflict', 'version'}
+end
 local mode = ARGV[4]
 local contentExists = mode ~= 'none' and redis.call('EXISTS', KEYS[3]) == 1
 if mode == 'claim' and contentExists then return {'conflict', 'content'} end
@@ -39,6 +49,7 @@ local ev = string.sub(ARGV[6], 1, -2) .. ',"version":' .. v .. '}'
 local id = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'data', ev)
 redis.call('PUBLISH', ARGV[8], string.sub(ev, 1, -2) .. ',"id":"' .. id .. '"}')
 if ARGV[12] == '1' then
+  redis.call('HSET', KEYS[1], 'ended', ARGV[11] .. ':' .. v .. ':' .. id)
   redis.call('DEL', KEYS[5])
   redis.call('PUBLISH', ARGV[13], ARGV[3])
 end

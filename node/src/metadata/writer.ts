@@ -28,7 +28,7 @@ interface Hold {
   /** what must be true before anything references the blob (see apply) */
   readonly ready: Promise<unknown>;
   /** the probe's critical section (probedSection) */
-  readonly section: { exit(): Promise<void> };
+  readonly section: { enter(): Promise<void>; exit(): Promise<void> };
 }
 
 type Committable = Extract<Decision, { action: 'commit' }>;
@@ -110,13 +110,14 @@ export class Writer {
     } finally {
       await section.exit();
       stopHold();
-      held.release(committed);
+      held.release(committed && held.endsWithCommit === true);
     }
   }
 
   /**
-   * The probe's view of the critical section (LOCK_PROBE=1; nothing otherwise), left at most once: before a commit
-   * that ends the lease (another writer may hold it the moment the commit returns), else when the hold ends.
+   * The probe's view of the critical section (LOCK_PROBE=1; nothing otherwise): left before a commit that ends the
+   * lease (another writer may hold it the moment the commit returns) and entered again when that commit did not
+   * happen (a conflict: the lease is still held for the next attempt), else left when the hold ends.
    */
   private probedSection(name: string): { enter(): Promise<void>; exit(): Promise<void> } {
     const probe = this.opts.probe;
@@ -190,6 +191,8 @@ export class Writer {
       }
       throw apiError('locked', `"${name}" is locked by ${res.detail}.`, { holder: res.detail });
     }
-    return res.ok ? res : undefined;
+    if (res.ok) return res;
+    if (endLease) await hold.section.enter();
+    return undefined;
   }
 }
