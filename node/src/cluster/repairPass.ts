@@ -49,6 +49,11 @@ class Pass {
   readonly result: PassResult = { checked: 0, pushed: 0, failed: 0 };
   /** peers that answered 404 to an inventory this pass: asked with HEADs from then on */
   private readonly oldPeers = new Set<string>();
+  /**
+   * The first inventory to each peer this pass, settled or not: batches run 3 at once, and without this each of the
+   * first three would ask an older peer (one 404 each) before the first answer said which kind it is.
+   */
+  private readonly firstAsk = new Map<string, Promise<unknown>>();
   private readonly pushes = pLimit(PUSHES_AT_ONCE);
 
   constructor(
@@ -107,16 +112,23 @@ class Pass {
   /** Asks one peer about a batch: one inventory, or (an older peer) one HEAD per blob. */
   private async probe(peer: string, entries: InventoryEntry[]): Promise<Probe> {
     const { peers, metrics, log } = this.deps;
+    const first = this.firstAsk.get(peer);
+    if (first) await first;
     if (this.oldPeers.has(peer)) return this.probeEach(peer, entries);
     try {
-      const answer = await peers.inventory(peer, entries);
+      // (an older peer is noted before anyone waiting on this answer looks)
+      const asked = peers.inventory(peer, entries).then((a) => {
+        if (a === 'unsupported') this.oldPeers.add(peer);
+        return a;
+      });
+      if (!first) this.firstAsk.set(peer, asked.catch(() => undefined));
+      const answer = await asked;
       if (answer !== 'unsupported') {
         metrics.inventoryRequests.inc({ result: 'answered' });
         return { lacking: [...answer.missing, ...answer.bad], unreached: [] };
       }
       metrics.inventoryRequests.inc({ result: 'unsupported' });
       log.info({ peer }, `${this.reason}: peer does not answer inventories (an older version): asking blob by blob`);
-      this.oldPeers.add(peer);
       return this.probeEach(peer, entries);
     } catch (err) {
       metrics.inventoryRequests.inc({ result: 'failed' });
