@@ -20,7 +20,7 @@ import type { WriteLock } from './locks/types.js';
 import { createLogger, type Logger } from './log.js';
 import { HeadCache } from './metadata/headCache.js';
 import { MetadataStore } from './metadata/store.js';
-import { Writer } from './metadata/writer.js';
+import { pendingLeaseDelayMs, Writer } from './metadata/writer.js';
 import { connectRedis, redisAuth, waitForRedis } from './metadata/connection.js';
 import { watchDurability } from './metadata/durability.js';
 import { createMetrics, initLockSeries, type Metrics } from './metrics.js';
@@ -144,6 +144,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       await cluster?.coherence.invalidate(name);
     },
     replicate: cluster && ((sha256, size) => cluster.replicator.replicate(sha256, size)),
+    pendingAfterMs: pendingLeaseDelayMs(cfg.gcGraceMs),
     probe: cfg.lockProbe ? criticalSectionProbe(redis, cfg.lockProbeHoldMs) : undefined,
     log: log.child({ component: 'writer' }),
   });

@@ -9,13 +9,15 @@ import { LocalLock } from '../../node/src/locks/localLock.js';
 import { RedisLeaseLock } from '../../node/src/locks/redisLease.js';
 import { keys } from '../../node/src/metadata/keys.js';
 import { MetadataStore } from '../../node/src/metadata/store.js';
-import { Writer } from '../../node/src/metadata/writer.js';
+import { pendingLeaseDelayMs, Writer } from '../../node/src/metadata/writer.js';
 import { createMetrics } from '../../node/src/metrics.js';
 import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
+import { monitorWithRedisCli } from '../helpers/redisCli.js';
 
 let redis: TestRedis;
 let client: Redis;
 let writer: Writer;
+let lazy: Writer;
 let store: MetadataStore;
 
 function deferred(): { promise: Promise<void>; resolve(): void; reject(err: Error): void } {
@@ -41,10 +43,57 @@ beforeAll(async () => {
   const lock = new RedisLeaseLock(client, local, { nodeId: 'order', writeTtlMs: 30_000, writeWaitMs: 5_000 }, metrics);
   store = new MetadataStore(client, 1000);
   writer = new Writer(store, lock, metrics, { policy: 'reject', nodeId: 'order', onCommitted: () => Promise.resolve() });
+  lazy = new Writer(store, lock, metrics, { policy: 'reject', nodeId: 'order', onCommitted: () => Promise.resolve(), pendingAfterMs: 300 });
 });
 
 afterAll(async () => {
   await redis?.stop();
+});
+
+describe('the pending lease, taken late (pendingAfterMs: GC_GRACE_MS covers a blob until then)', () => {
+  it('the grace period decides the delay: a quarter of it, at most one renewal interval, 0 when there is none', () => {
+    expect(pendingLeaseDelayMs(3_600_000)).toBe(10_000);
+    expect(pendingLeaseDelayMs(20_000)).toBe(5_000);
+    expect(pendingLeaseDelayMs(0)).toBe(0);
+  });
+
+  it('a write that commits before the delay never takes it', async () => {
+    const intent = intentFor('quick');
+    expect((await lazy.apply('order/lazy-quick', intent, {}, Promise.resolve())).kind).toBe('committed');
+    expect(await client.exists(keys.pending(intent.sha256))).toBe(0);
+  });
+
+  it('reads its state with the lease: a write is two commands to Redis, the lease (state read in it) and the commit', async () => {
+    await lazy.apply('order/two', intentFor('warm-up: the scripts are loaded'), {}, Promise.resolve());
+    const mon = await monitorWithRedisCli(redis.port);
+    try {
+      const intent = intentFor('two commands');
+      expect((await lazy.apply('order/two', intent, {}, Promise.resolve())).kind).toBe('committed');
+      await client.echo('the write is over');
+      await waitFor(() => Promise.resolve(mon.commands().some((c) => c.name === 'echo')), 5_000, 'the marker');
+      const seen = mon.commands();
+      const sent = seen.slice(0, seen.findIndex((c) => c.name === 'echo')).filter((c) => c.source !== 'lua');
+      expect(sent.map((c) => c.name)).toEqual(['evalsha', 'evalsha']);
+      // the first is the lease, with the file's state and the content's owner read in the same script
+      expect(sent[0]?.args.slice(1, 6)).toEqual(['4', keys.lock('order/two'), keys.fence('order/two'), keys.file('order/two'), keys.content(intent.sha256)]);
+      const reads = seen.filter((c) => c.source === 'lua' && c.name === 'hmget').map((c) => c.args[0]);
+      expect(reads.slice(0, 2)).toEqual([keys.file('order/two'), keys.content(intent.sha256)]);
+      expect((await store.state('order/two')).count).toBe(2);
+    } finally {
+      mon.stop();
+    }
+  });
+
+  it('a write still waiting after the delay takes it, and commits', async () => {
+    const intent = intentFor('slow');
+    const stored = deferred();
+    const applied = lazy.apply('order/lazy-slow', intent, {}, stored.promise);
+    await waitFor(async () => (await client.exists(keys.lock('order/lazy-slow'))) === 1, 5_000, 'the lock taken');
+    expect(await client.exists(keys.pending(intent.sha256))).toBe(0);
+    await waitFor(async () => (await client.exists(keys.pending(intent.sha256))) === 1, 5_000, 'the pending lease');
+    stored.resolve();
+    expect((await applied).kind).toBe('committed');
+  });
 });
 
 describe('a write whose blob is still being stored', () => {

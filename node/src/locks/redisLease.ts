@@ -13,8 +13,10 @@ import type { LocalLock } from './localLock.js';
 import type { AcquireOptions, Held, LockInfo, WriteLock } from './types.js';
 import { Wakeups } from './wakeups.js';
 
-// KEYS: lock, fence. ARGV: token, ttl ms, holder, kind. Returns {1, fence, expiresAt} or {0, holder, kind, expiresAt}
-// (expiry in ms of Redis time, as granted: every node reports the same instant).
+// KEYS: lock, fence[, file[, content]]. ARGV: token, ttl ms, holder, kind. Returns {1, fence, expiresAt, ...} or
+// {0, holder, kind, expiresAt} (expiry in ms of Redis time, as granted: every node reports the same instant). With a
+// file key, a granted lease comes with the file's count and head (and the content's name and version): the write's
+// state, read at the instant it got the lease, as a separate read right after it would see it.
 const ACQUIRE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local h = redis.call('HMGET', KEYS[1], 'holder', 'kind', 'expiresAt')
@@ -25,7 +27,16 @@ local t = redis.call('TIME')
 local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], 'token', ARGV[1], 'holder', ARGV[3], 'kind', ARGV[4], 'fence', fence, 'expiresAt', expires)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return {1, fence, expires}
+local out = {1, fence, expires}
+if KEYS[3] then
+  local f = redis.call('HMGET', KEYS[3], 'count', 'head')
+  out[4], out[5] = f[1], f[2]
+end
+if KEYS[4] then
+  local c = redis.call('HMGET', KEYS[4], 'name', 'version')
+  out[6], out[7] = c[1], c[2]
+end
+return out
 `;
 // KEYS: lock. ARGV: token, channel, name. Compare-and-delete; a release is announced so waiters need not poll.
 const RELEASE = `
@@ -48,7 +59,7 @@ return expires
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    kubecdnLockAcquire(lock: string, fence: string, token: string, ttlMs: number, holder: string, kind: string): Result<(number | string)[], Context>;
+    kubecdnLockAcquire(numKeys: number, ...keysThenArgs: (string | number)[]): Result<(number | string | null)[], Context>;
     kubecdnLockRelease(lock: string, token: string, channel: string, name: string): Result<number, Context>;
     kubecdnLockExtend(lock: string, token: string, ttlMs: number): Result<number, Context>;
   }
@@ -58,6 +69,8 @@ export interface Lease {
   readonly token: string;
   readonly fence: number;
   readonly expiresAt: number;
+  /** AcquireOptions.readAlong's answer (see Held.readAlong) */
+  readonly readAlong?: readonly (string | null)[] | undefined;
 }
 
 export class RedisLeaseLock implements WriteLock {
@@ -71,16 +84,21 @@ export class RedisLeaseLock implements WriteLock {
     private readonly opts: { nodeId: string; writeTtlMs: number; writeWaitMs: number },
     private readonly metrics: Metrics,
   ) {
-    redis.defineCommand('kubecdnLockAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+    redis.defineCommand('kubecdnLockAcquire', { lua: ACQUIRE }); // the key count goes first: 2 to 4 keys
     redis.defineCommand('kubecdnLockRelease', { numberOfKeys: 1, lua: RELEASE });
     redis.defineCommand('kubecdnLockExtend', { numberOfKeys: 1, lua: EXTEND });
   }
 
   /** Takes a lease now, or tells who holds it. */
-  async tryAcquire(name: string, ttlMs: number, holder: string, kind: 'write' | 'api'): Promise<Lease | LockInfo> {
+  async tryAcquire(name: string, ttlMs: number, holder: string, kind: 'write' | 'api', readAlong?: AcquireOptions['readAlong']): Promise<Lease | LockInfo> {
     const token = randomBytes(16).toString('hex');
-    const r = await this.redis.kubecdnLockAcquire(keys.lock(name), keys.fence(name), token, ttlMs, holder, kind);
-    if (Number(r[0]) === 1) return { token, fence: Number(r[1]), expiresAt: Number(r[2]) };
+    const reads = readAlong === undefined ? [] : [keys.file(name), ...(readAlong.sha256 === undefined ? [] : [keys.content(readAlong.sha256)])];
+    const r = await this.redis.kubecdnLockAcquire(2 + reads.length, keys.lock(name), keys.fence(name), ...reads, token, ttlMs, holder, kind);
+    if (Number(r[0]) === 1) {
+      const lease = { token, fence: Number(r[1]), expiresAt: Number(r[2]) };
+      // (Redis drops trailing nils of a script's table: a missing field reads as null)
+      return readAlong === undefined ? lease : { ...lease, readAlong: Array.from({ length: 2 * reads.length }, (_, i) => (r[3 + i] ?? null) as string | null) };
+    }
     return { holder: String(r[1]), kind: String(r[2]), expiresAt: Number(r[3]) };
   }
 
@@ -94,11 +112,12 @@ export class RedisLeaseLock implements WriteLock {
     if (opts.token !== undefined) return this.join(name, opts.token, stopWait);
     const { held: queued, waited } = await this.local.enqueue(name); // one poller per node per name
     try {
-      const lease = await this.poll(name, opts.waitMs, stopWait, waited);
+      const lease = await this.poll(name, opts, stopWait, waited);
       return {
         fence: lease.fence,
         token: lease.token,
         endsWithCommit: true,
+        readAlong: lease.readAlong,
         release: (committed?: boolean) => {
           queued.release();
           // a commit that ended the lease leaves nothing to release; a release that fails leaves it to expire
@@ -111,13 +130,14 @@ export class RedisLeaseLock implements WriteLock {
     }
   }
 
-  private async poll(name: string, apiWaitMs: number | undefined, stopWait: () => number, queuedBehind: boolean): Promise<Lease> {
+  private async poll(name: string, opts: AcquireOptions, stopWait: () => number, queuedBehind: boolean): Promise<Lease> {
+    const apiWaitMs = opts.waitMs;
     const start = Date.now();
     let delay = 2;
     let contended = queuedBehind; // waiting behind a writer on this node is contention too
     if (contended) this.metrics.lockContended.inc({ mode: this.mode });
     for (;;) {
-      const r = await this.tryAcquire(name, this.opts.writeTtlMs, `write:${this.opts.nodeId}`, 'write');
+      const r = await this.tryAcquire(name, this.opts.writeTtlMs, `write:${this.opts.nodeId}`, 'write', opts.readAlong);
       if ('token' in r) {
         stopWait();
         return r;

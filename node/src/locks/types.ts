@@ -14,6 +14,11 @@ export interface Held {
   readonly endsWithCommit?: boolean | undefined;
   /** `leaseEnded`: a commit that ended the lease (endsWithCommit) succeeded; only what is local is left to let go. */
   release(leaseEnded?: boolean): void;
+  /**
+   * What AcquireOptions.readAlong asked for, read in the same atomic step that took the lease (redis write leases):
+   * the name's `count` and `head`, then the content's `name` and `version` (null: absent). Undefined: not read.
+   */
+  readonly readAlong?: readonly (string | null)[] | undefined;
 }
 
 export interface AcquireOptions {
@@ -21,6 +26,11 @@ export interface AcquireOptions {
   readonly token?: string | undefined;
   /** how long to wait behind a lock-API holder before 423 (?waitMs=) */
   readonly waitMs?: number | undefined;
+  /**
+   * Read the name's state (and, with a digest, that content's first owner) along with the lease, where the lease is
+   * taken in Redis: the write's state read then costs no round trip of its own (Held.readAlong).
+   */
+  readonly readAlong?: { readonly sha256?: string | undefined } | undefined;
 }
 
 export interface LockInfo {

@@ -52,6 +52,20 @@ const FIELD_OF_EACH_MAX_KEYS = 500;
 // Placeholder key for commits that do not touch the content index (deletes): the script never reads it then.
 const NO_CONTENT_KEY = keys.content('none');
 
+export interface StateAndOwner {
+  readonly state: FileState;
+  readonly owner: ContentOwner | undefined;
+}
+
+/** The file's count and head, then the content's name and version (absent: null or missing), as a state. Pure. */
+export function stateFromFields(f: readonly (string | null | undefined)[]): StateAndOwner {
+  const [count, head, ownerName, ownerVersion] = f;
+  return {
+    state: { count: Number(count ?? 0), head: parseRecord(head ?? null) },
+    owner: ownerName && ownerVersion ? { name: ownerName, version: Number(ownerVersion) } : undefined,
+  };
+}
+
 export class MetadataStore {
   constructor(
     private readonly redis: Redis,
@@ -87,15 +101,11 @@ export class MetadataStore {
   }
 
   /** The state of a name and the first owner of some content, in one round trip. */
-  async stateAndOwner(name: string, sha256: string): Promise<{ state: FileState; owner: ContentOwner | undefined }> {
+  async stateAndOwner(name: string, sha256: string): Promise<StateAndOwner> {
     const [file = [], content = []] = unwrap<(string | null)[]>(
       await this.redis.pipeline().hmget(keys.file(name), 'count', 'head').hmget(keys.content(sha256), 'name', 'version').exec(),
     );
-    const [ownerName, ownerVersion] = content;
-    return {
-      state: { count: Number(file[0] ?? 0), head: parseRecord(file[1]) },
-      owner: ownerName && ownerVersion ? { name: ownerName, version: Number(ownerVersion) } : undefined,
-    };
+    return stateFromFields([...file, ...content]);
   }
 
   async owner(sha256: string): Promise<ContentOwner | undefined> {

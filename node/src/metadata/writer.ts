@@ -5,13 +5,23 @@ import { apiError } from '../errors.js';
 import type { AcquireOptions, Held, WriteLock } from '../locks/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { CommitResult, MetadataStore } from './store.js';
+import { stateFromFields, type CommitResult, type MetadataStore } from './store.js';
 import type { EventName, VersionRecord } from './types.js';
 import { decide, type Decision, type DedupPolicy, type Intent } from './versionRules.js';
 
 const MAX_ATTEMPTS = 50;
 // The pending lease on a write's content, renewed every third of it: a crashed writer's lease lapses within this.
 const PENDING_LEASE_MS = 30_000;
+
+/**
+ * How long a write goes without a pending lease on its content (pure). Garbage collection never looks at a blob
+ * younger than GC_GRACE_MS (its mtime: when the upload landed, or a copy was pushed or refreshed), so a write that
+ * commits within that needs no lease at all; one that waits longer (behind a lock, for replication) takes it after a
+ * quarter of the grace period at most, and never later than its first renewal would be. Nearly every write commits
+ * in milliseconds: the SET was one of five Redis commands per 1 KiB PUT (and, with appendfsync always, one more
+ * write to Redis' append-only file). GC_GRACE_MS is one setting for the whole cluster (the chart, the operator).
+ */
+export const pendingLeaseDelayMs = (gcGraceMs: number): number => Math.min(Math.floor(gcGraceMs / 4), PENDING_LEASE_MS / 3);
 
 const DONE: Promise<void> = Promise.resolve();
 
@@ -44,6 +54,8 @@ export interface WriterOptions {
   readonly onCommitted: (name: string) => Promise<void>;
   /** Puts a new blob on its home nodes before its first version commits (the cluster); absent standalone. */
   readonly replicate?: ((sha256: string, size: number) => Promise<unknown>) | undefined;
+  /** pendingLeaseDelayMs(GC_GRACE_MS); 0 (the default): the lease is taken at once */
+  readonly pendingAfterMs?: number | undefined;
   /**
    * Test instrumentation (LOCK_PROBE=1), off in production: wraps each critical section so tests can observe mutual
    * exclusion directly, from outside, across processes.
@@ -68,8 +80,9 @@ export class Writer {
   async apply(name: string, intent: Intent, lockOpts: AcquireOptions = {}, stored: Promise<unknown> = DONE): Promise<WriteOutcome> {
     if (intent.kind !== 'write') return this.applyHeld(name, intent, lockOpts, DONE);
     // The uploaded blob is not referenced until the commit: a lease keeps every node's garbage collection off it for
-    // as long as this write waits (for replication, for the lock), however long that is. Taken alongside the lock:
-    // Redis then fsyncs both in one turn (appendfsync always), and until it is, GC_GRACE_MS covers a fresh blob.
+    // as long as this write waits (for replication, for the lock), however long that is; GC_GRACE_MS covers it until
+    // the lease is taken (pendingLeaseDelayMs). Taken at once, it goes alongside the lock: Redis then fsyncs both
+    // in one turn (appendfsync always), and the commit waits for it.
     const pending = this.keepPending(intent.sha256);
     try {
       return await this.applyHeld(name, intent, lockOpts, awaitedLater(Promise.all([stored, pending.taken])));
@@ -80,11 +93,26 @@ export class Writer {
     }
   }
 
+  /** `taken`: the first lease when it is taken at once (pendingAfterMs 0), else settled already. */
   private keepPending(sha256: string): { taken: Promise<void>; stop(): void } {
     const mark = (): Promise<void> => this.store.markPending(sha256, PENDING_LEASE_MS);
-    const timer = setInterval(() => void mark().catch(() => undefined), PENDING_LEASE_MS / 3);
-    timer.unref();
-    return { taken: mark(), stop: () => clearInterval(timer) };
+    const renew = (): void => void mark().catch((err: unknown) => this.opts.log?.warn({ sha256, err: (err as Error).message }, 'pending lease not taken'));
+    const after = this.opts.pendingAfterMs ?? 0;
+    let timer: NodeJS.Timeout | undefined;
+    const every = (): void => {
+      timer = setInterval(renew, PENDING_LEASE_MS / 3).unref();
+    };
+    let taken = DONE;
+    if (after > 0) {
+      timer = setTimeout(() => {
+        renew();
+        every();
+      }, after).unref();
+    } else {
+      taken = mark();
+      every();
+    }
+    return { taken, stop: () => clearTimeout(timer) }; // (Node's clearTimeout clears an interval too)
   }
 
   /** `ready`: what must be true before anything references the blob (see apply). */
@@ -94,14 +122,16 @@ export class Writer {
       await ready;
       await this.opts.replicate(intent.sha256, intent.size);
     }
-    const held = await this.lock.acquire(name, lockOpts);
+    // the state is read with the lease where the lock can (Redis leases): the first attempt needs no read of its own
+    const readAlong = intent.kind === 'write' ? { sha256: intent.sha256 } : {};
+    const held = await this.lock.acquire(name, { ...lockOpts, readAlong });
     const stopHold = this.metrics.lockHoldSeconds.startTimer({ mode: this.lock.mode });
     const section = this.probedSection(name);
     await section.enter();
     let committed = false;
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const outcome = await this.attempt(name, intent, { held, lockOpts, ready, section });
+        const outcome = await this.attempt(name, intent, { held, lockOpts, ready, section }, attempt === 0 ? held.readAlong : undefined);
         if (outcome?.kind === 'committed') committed = true;
         if (outcome) return outcome;
         this.metrics.commitRetries.inc();
@@ -135,11 +165,14 @@ export class Writer {
     };
   }
 
-  private async attempt(name: string, intent: Intent, hold: Hold): Promise<WriteOutcome | undefined> {
+  /** `readAlong`: the state as read with the lease (first attempt only); else it is read here. */
+  private async attempt(name: string, intent: Intent, hold: Hold, readAlong: Held['readAlong']): Promise<WriteOutcome | undefined> {
     const { state, owner } =
-      intent.kind === 'write'
-        ? await this.store.stateAndOwner(name, intent.sha256)
-        : { state: await this.store.state(name), owner: undefined };
+      readAlong !== undefined
+        ? stateFromFields(readAlong)
+        : intent.kind === 'write'
+          ? await this.store.stateAndOwner(name, intent.sha256)
+          : { state: await this.store.state(name), owner: undefined };
     const d = decide(state, owner, intent, { policy: this.opts.policy, node: this.opts.nodeId, now: new Date() });
     if (d.action === 'reject') {
       if (d.error.code === 'duplicate_content') this.metrics.dedupeHits.inc({ outcome: 'rejected' });
