@@ -1,61 +1,85 @@
 // kubecdn vs MinIO on this machine (docs/benchmarks.md): one standalone kubecdn node (its Redis fsyncing every commit)
 // and one MinIO server (one drive, default settings), both running for the whole section, measured with the same
 // plain-HTTP client, each measurement in interleaved rounds (the order rotated each round). Writes first, then
-// reads: the GETs hit processes with a write history. Peak RSS covers the whole section.
+// reads: the GETs hit processes with a write history. Peak RSS covers the whole section. The write rounds have a
+// third writer, the node:http write control (bench/writeControl.ts), and count each writer's CPU per PUT.
 import { randomBytes } from 'node:crypto';
 import { say } from './context.js';
+import { cpuMs } from './cpuTime.js';
 import { summarizeRuns } from './hits.js';
 import { concurrentPuts, listings, sequentialPuts, storeForReads, type Samples } from './minioLoad.js';
-import { latencyResult, rateResult, type GetSizeResult, type MinioResult, type PerStore } from './minioResults.js';
+import { startWriteControl } from './minioControl.js';
+import { cpuPerPut, latencyResult, rateResult, type CpuRound, type GetSizeResult, type MinioResult, type PerStore, type PerWriter } from './minioResults.js';
 import { minioBinary, startMinio } from './minioServer.js';
 import { startKubecdnStandalone } from './minioKubecdn.js';
-import { STORES, type Store, type StoreName } from './minioStore.js';
+import { STORES, WRITERS, type PutTarget, type Store } from './minioStore.js';
 import { HIT_SIZES, type FileSize, type Plan } from './plan.js';
 import { peakRss, resetPeakRss } from './rss.js';
 import { roundOrder } from './stats.js';
 import { runWrk, type WrkRun, type WrkSettings } from './wrk.js';
 
 type Stores = PerStore<Store>;
+type Writers = PerWriter<PutTarget>;
 
 export async function runMinio(plan: Plan, runDir: string): Promise<MinioResult> {
   const { bin, version } = await minioBinary();
   say(`minio: ${bin}`);
-  const minio = await startMinio(runDir, bin);
-  const kubecdn = await startKubecdnStandalone(runDir).catch(async (err: unknown) => {
-    await minio.stop();
-    throw err;
-  });
+  const started: PutTarget[] = [];
+  const stopAll = (): Promise<unknown> => Promise.all(started.map((s) => s.stop()));
   try {
-    return { minioVersion: version, kubecdnCommitDurability: kubecdn.commitDurability, ...(await measure(plan, { minio, kubecdn })) };
+    const minio = await startMinio(runDir, bin);
+    started.push(minio);
+    const kubecdn = await startKubecdnStandalone(runDir);
+    started.push(kubecdn);
+    const control = await startWriteControl(runDir);
+    started.push(control);
+    say(`write control: pids ${control.processes.map((p) => `${p.label} ${p.pid}`).join(', ')}`);
+    return { minioVersion: version, kubecdnCommitDurability: kubecdn.commitDurability, ...(await measure(plan, { minio, kubecdn }, control)) };
   } finally {
-    await Promise.all([minio.stop(), kubecdn.stop()]);
+    await stopAll();
   }
 }
 
-/** fn once per store and round, in the rotated order; the results by store, in round order. */
-async function interleaved<T>(rounds: number, stores: Stores, what: string, fn: (s: Store, round: number) => Promise<T>, show: (t: T) => string): Promise<PerStore<T[]>> {
-  const out: Record<StoreName, T[]> = { minio: [], kubecdn: [] };
-  for (const { round, server } of roundOrder(STORES, rounds)) {
-    const t = await fn(stores[server], round);
+/** fn once per writer and round, in the rotated order; the results by writer, in round order. */
+async function interleaved<N extends string, S, T>(rounds: number, of: { names: readonly N[]; by: Readonly<Record<N, S>> }, what: string, fn: (s: S, round: number) => Promise<T>, show: (t: T) => string): Promise<Record<N, T[]>> {
+  const { names, by } = of;
+  const out = Object.fromEntries(names.map((n) => [n, [] as T[]])) as Record<N, T[]>;
+  for (const { round, server } of roundOrder(names, rounds)) {
+    const t = await fn(by[server], round);
     out[server].push(t);
     say(`  ${what} round ${round} ${server.padEnd(7)} ${show(t)}`);
   }
   return out;
 }
 
-const shown = (s: Samples): string => `${s.ms.length} ok${Object.keys(s.failures).length ? `, failed ${JSON.stringify(s.failures)}` : ''}`;
+/** A write round with the CPU (ms) each of the writer's processes used meanwhile. */
+async function withCpu<T>(w: PutTarget, fn: () => Promise<T>): Promise<{ t: T; cpuMs: Record<string, number | undefined> }> {
+  const before = await Promise.all(w.processes.map((p) => cpuMs(p.pid)));
+  const t = await fn();
+  const after = await Promise.all(w.processes.map((p) => cpuMs(p.pid)));
+  const used = (i: number): number | undefined => {
+    const [b, a] = [before[i], after[i]];
+    return b === undefined || a === undefined ? undefined : a - b;
+  };
+  return { t, cpuMs: Object.fromEntries(w.processes.map((p, i) => [p.label, used(i)])) };
+}
 
-async function measure(plan: Plan, stores: Stores): Promise<Omit<MinioResult, 'minioVersion' | 'kubecdnCommitDurability'>> {
+const shown = (s: Samples): string => `${s.ms.length} ok${Object.keys(s.failures).length ? `, failed ${JSON.stringify(s.failures)}` : ''}`;
+const cpuRound = (r: { t: Samples; cpuMs: Record<string, number | undefined> }): CpuRound => ({ puts: r.t.ms.length, cpuMs: r.cpuMs });
+
+async function measure(plan: Plan, stores: Stores, control: PutTarget): Promise<Omit<MinioResult, 'minioVersion' | 'kubecdnCommitDurability'>> {
   const m = plan.minio;
+  const writers: Writers = { ...stores, control };
   const processes = STORES.flatMap((n) => stores[n].processes);
   const rssResetOk = (await Promise.all(processes.map((p) => resetPeakRss(p.pid)))).every(Boolean);
   say(`vs minio: ${m.warmPuts} warm-up PUTs each, then ${plan.rounds} rounds of ${m.seqPuts} sequential PUTs`);
-  for (const n of STORES) await sequentialPuts(stores[n], m.warmPuts, (i) => `warm/${i}`);
-  const seq = await interleaved(plan.rounds, stores, 'sequential PUT', (s, r) => sequentialPuts(s, m.seqPuts, (i) => `seq/${r}/${i}`), shown);
-  const conc = await interleaved(plan.rounds, stores, `${m.writers} writers`, (s, r) => concurrentPuts(s, m.writers, m.putsPerWriter, `conc/${r}`), (b) => `${(b.ms.length / b.seconds).toFixed(0)} obj/s, ${shown(b)}`);
+  for (const n of WRITERS) await sequentialPuts(writers[n], m.warmPuts, (i) => `warm/${i}`);
+  const seq = await interleaved(plan.rounds, { names: WRITERS, by: writers }, 'sequential PUT', (s, r) => withCpu(s, () => sequentialPuts(s, m.seqPuts, (i) => `seq/${r}/${i}`)), (x) => shown(x.t));
+  const conc = await interleaved(plan.rounds, { names: WRITERS, by: writers }, `${m.writers} writers`, (s, r) => withCpu(s, () => concurrentPuts(s, m.writers, m.putsPerWriter, `conc/${r}`)), (x) => `${(x.t.ms.length / x.t.seconds).toFixed(0)} obj/s, ${shown(x.t)}`);
+  const perWriter = <T>(f: (n: (typeof WRITERS)[number]) => T): PerWriter<T> => ({ minio: f('minio'), kubecdn: f('kubecdn'), control: f('control') });
   say(`vs minio: ${m.versions} versions of one key, then ${m.lists} listings per round`);
   for (const n of STORES) await sequentialPuts(stores[n], m.versions, () => 'versions/one');
-  const list = await interleaved(plan.rounds, stores, 'list versions', (s) => listings(s, 'versions/one', m.versions, m.lists), shown);
+  const list = await interleaved(plan.rounds, { names: STORES, by: stores }, 'list versions', (s) => listings(s, 'versions/one', m.versions, m.lists), shown);
   const wrk: WrkSettings = { connections: plan.connections, durationS: plan.durationS, timeoutS: plan.wrkTimeoutS };
   const gets: GetSizeResult[] = [];
   for (const size of HIT_SIZES) gets.push(await measureGets(plan, stores, size, wrk));
@@ -64,8 +88,9 @@ async function measure(plan: Plan, stores: Stores): Promise<Omit<MinioResult, 'm
   return {
     durability: { minio: stores.minio.durability, kubecdn: stores.kubecdn.durability },
     settings: { rounds: plan.rounds, ...m, wrk: { ...wrk, warmS: plan.warmS } },
-    seqPut: { minio: latencyResult(seq.minio), kubecdn: latencyResult(seq.kubecdn) },
-    concurrentPut: { minio: rateResult(conc.minio), kubecdn: rateResult(conc.kubecdn) },
+    seqPut: perWriter((n) => latencyResult(seq[n].map((x) => x.t))),
+    concurrentPut: perWriter((n) => rateResult(conc[n].map((x) => x.t))),
+    cpuUsPerPut: perWriter((n) => ({ seq: cpuPerPut(seq[n].map(cpuRound)), concurrent: cpuPerPut(conc[n].map(cpuRound)) })),
     list: { minio: latencyResult(list.minio), kubecdn: latencyResult(list.kubecdn) },
     gets,
     peakRssMiB: { minio: await peak(stores.minio), kubecdn: await peak(stores.kubecdn) },
@@ -80,7 +105,7 @@ async function measureGets(plan: Plan, stores: Stores, size: FileSize, wrk: WrkS
   const url = { minio: await storeForReads(stores.minio, key, bytes), kubecdn: await storeForReads(stores.kubecdn, key, bytes) };
   say(`vs minio GET ${size.label}: warming (${plan.warmS} s each), then ${plan.rounds} rounds of ${plan.durationS} s per store`);
   for (const n of STORES) await runWrk(url[n], { ...wrk, durationS: plan.warmS });
-  const runs = await interleaved(plan.rounds, stores, `GET ${size.label}`, (s) => runWrk(url[s.name], wrk), (r: WrkRun) => `${r.rps.toFixed(0)} req/s${r.valid ? '' : `  INVALID: ${r.problem}`}`);
+  const runs = await interleaved(plan.rounds, { names: STORES, by: stores }, `GET ${size.label}`, (s) => runWrk(url[s.name], wrk), (r: WrkRun) => `${r.rps.toFixed(0)} req/s${r.valid ? '' : `  INVALID: ${r.problem}`}`);
   // the JSON keeps MinIO's URL without its signature (it is the same object either way)
   const bare = url.minio.split('?')[0] ?? '';
   return { size: size.label, bytes: size.bytes, stores: { minio: summarizeRuns(bare, runs.minio.map((r) => ({ ...r, url: bare })), size.bytes), kubecdn: summarizeRuns(url.kubecdn, runs.kubecdn, size.bytes) } };

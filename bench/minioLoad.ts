@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { keepAliveAgent, sha256Hex, timed, type Timed } from './client.js';
-import type { HttpTarget, Store } from './minioStore.js';
+import type { HttpTarget, PutTarget, Store } from './minioStore.js';
 
 const SMALL = 1024;
 
@@ -22,7 +22,7 @@ function putBytes(target: HttpTarget, body: Buffer, agent: http.Agent): Promise<
 }
 
 /** One PUT, its time recorded when the store acknowledged it, its status counted otherwise. */
-async function putInto(store: Store, target: HttpTarget, body: Buffer, agent: http.Agent, into: Samples): Promise<void> {
+async function putInto(store: PutTarget, target: HttpTarget, body: Buffer, agent: http.Agent, into: Samples): Promise<void> {
   const r = await putBytes(target, body, agent).catch(() => undefined);
   const status = r?.status ?? 'error';
   if (r !== undefined && status === store.putOk) into.ms.push(r.ms);
@@ -30,7 +30,7 @@ async function putInto(store: Store, target: HttpTarget, body: Buffer, agent: ht
 }
 
 /** `n` PUTs of fresh 1 KiB contents to `keys(i)`, one after the other on one keep-alive connection. */
-export async function sequentialPuts(store: Store, n: number, keys: (i: number) => string): Promise<Samples> {
+export async function sequentialPuts(store: PutTarget, n: number, keys: (i: number) => string): Promise<Samples> {
   const targets = await Promise.all(Array.from({ length: n }, (_, i) => store.put(keys(i))));
   const agent = keepAliveAgent(1);
   const out = emptySamples();
@@ -48,7 +48,7 @@ export interface Burst extends Samples {
  * one after the other, all at once. Each writer first makes one unmeasured PUT (its connection is open when the
  * clock starts). The rate is acknowledged objects / wall time.
  */
-export async function concurrentPuts(store: Store, writers: number, perWriter: number, prefix: string): Promise<Burst> {
+export async function concurrentPuts(store: PutTarget, writers: number, perWriter: number, prefix: string): Promise<Burst> {
   const plans = await Promise.all(
     Array.from({ length: writers }, (_, w) => Promise.all(Array.from({ length: perWriter + 1 }, (_, i) => store.put(`${prefix}/w${w}/${i}`)))),
   );

@@ -1,8 +1,8 @@
 // The kubecdn-vs-MinIO section in the report: the table of the issue (| | MinIO | kubecdn | kubecdn / MinIO |), what
 // made a measurement invalid, and how it was measured, in words. Pure; bench/report.ts lays it out.
-import type { GetSizeResult, MinioResult } from './minioResults.js';
+import type { CpuPerPut, GetSizeResult, MinioResult } from './minioResults.js';
 import { rssTotal } from './minioResults.js';
-import type { StoreName } from './minioStore.js';
+import { WRITERS, type StoreName } from './minioStore.js';
 import { ratio } from './stats.js';
 import { fixed } from './targetRow.js';
 
@@ -35,16 +35,43 @@ export function minioTableRows(m: MinioResult): string[][] {
   ];
 }
 
+export const WRITE_TABLE_HEAD = ['', 'MinIO', 'node:http write control', 'kubecdn', 'control / MinIO', 'kubecdn / control'];
+
+const cpuTotal = (c: CpuPerPut): number | undefined => {
+  const v = Object.values(c);
+  return v.length === 0 || v.some((x) => x === undefined) ? undefined : (v as number[]).reduce((a, b) => a + b, 0);
+};
+/** "node 2,100 + redis 150" (a single process: just its figure) */
+const cpuParts = (c: CpuPerPut): string => {
+  const e = Object.entries(c);
+  return e.length === 1 ? int(e[0]?.[1]) : e.map(([label, us]) => `${label} ${int(us)}`).join(' + ');
+};
+
+/** The write rows again with the node:http write control beside them, and the CPU each writer spent per PUT. */
+export function writeTableRows(m: MinioResult): string[][] {
+  const { seqPut: s, concurrentPut: c, cpuUsPerPut: cpu } = m;
+  const cpuRow = (what: string, k: 'seq' | 'concurrent'): string[] => {
+    const [mi, ct, ku] = [cpu.minio[k], cpu.control[k], cpu.kubecdn[k]];
+    return [what, cpuParts(mi), cpuParts(ct), cpuParts(ku), x(cpuTotal(ct), cpuTotal(mi)), x(cpuTotal(ku), cpuTotal(ct))];
+  };
+  return [
+    ['sequential PUT 1 KiB p50 (ms)', fixed(s.minio.p50, 2), fixed(s.control.p50, 2), fixed(s.kubecdn.p50, 2), x(s.control.p50, s.minio.p50), x(s.kubecdn.p50, s.control.p50)],
+    [`${m.settings.writers} concurrent writers, 1 KiB objects/s`, int(c.minio.perS), int(c.control.perS), int(c.kubecdn.perS), x(c.control.perS, c.minio.perS), x(c.kubecdn.perS, c.control.perS)],
+    cpuRow('CPU per sequential PUT, µs (user + system, all threads)', 'seq'),
+    cpuRow(`CPU per PUT with ${m.settings.writers} writers, µs`, 'concurrent'),
+  ];
+}
+
 /** What made a measurement invalid, for the lines under the table. */
 export function minioProblems(m: MinioResult): string[] {
-  const fails = (what: string, n: StoreName, f: readonly { failures: Readonly<Record<string, number>> }[]): string[] => {
+  const fails = (what: string, n: string, f: readonly { failures: Readonly<Record<string, number>> }[]): string[] => {
     const all = f.flatMap((r) => Object.entries(r.failures)).map(([k, v]) => `${v}x ${k}`);
     return all.length ? [`${what}, ${n}: ${all.join(', ')}`] : [];
   };
   const stores: StoreName[] = ['minio', 'kubecdn'];
   return [
-    ...stores.flatMap((n) => fails('sequential PUT', n, m.seqPut[n].rounds)),
-    ...stores.flatMap((n) => fails('concurrent PUT', n, m.concurrentPut[n].rounds)),
+    ...WRITERS.flatMap((n) => fails('sequential PUT', n, m.seqPut[n].rounds)),
+    ...WRITERS.flatMap((n) => fails('concurrent PUT', n, m.concurrentPut[n].rounds)),
     ...stores.flatMap((n) => fails('list versions', n, m.list[n].rounds)),
     ...m.gets.flatMap((g) => stores.flatMap((n) => g.stores[n].problems.map((p) => `GET ${g.size}, ${n}: ${p}`))),
   ];

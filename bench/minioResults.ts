@@ -1,12 +1,22 @@
 // The kubecdn-vs-MinIO section's results: rounds reduced to medians, the targets of the issue checked, and the
 // markdown table. Pure: every number the report prints can be checked by a unit test.
 import type { HitServerResult } from './hits.js';
-import type { StoreName } from './minioStore.js';
+import type { StoreName, WriterName } from './minioStore.js';
 import type { Plan } from './plan.js';
 import { median, percentile, ratio, TARGETS } from './stats.js';
 import { fixed, row, type TargetRow } from './targetRow.js';
 
 export type PerStore<T> = Readonly<Record<StoreName, T>>;
+export type PerWriter<T> = Readonly<Record<WriterName, T>>;
+
+/** One write round's CPU: ms used by each of the writer's processes (undefined: unreadable) over its acknowledged PUTs. */
+export interface CpuRound {
+  readonly puts: number;
+  readonly cpuMs: Readonly<Record<string, number | undefined>>;
+}
+
+/** Per process label: the median over the rounds of CPU µs per acknowledged PUT (a label unreadable in a round is left out of that round). */
+export type CpuPerPut = Readonly<Record<string, number | undefined>>;
 
 export interface LatencyRound {
   readonly count: number;
@@ -53,8 +63,10 @@ export interface MinioResult {
     readonly rounds: number;
     readonly wrk: { readonly connections: number; readonly durationS: number; readonly warmS: number; readonly timeoutS: number };
   };
-  readonly seqPut: PerStore<LatencyResult>;
-  readonly concurrentPut: PerStore<RateResult>;
+  readonly seqPut: PerWriter<LatencyResult>;
+  readonly concurrentPut: PerWriter<RateResult>;
+  /** CPU µs per acknowledged PUT, per process of each writer, in the sequential and the concurrent rounds */
+  readonly cpuUsPerPut: PerWriter<{ readonly seq: CpuPerPut; readonly concurrent: CpuPerPut }>;
   readonly list: PerStore<LatencyResult>;
   readonly gets: readonly GetSizeResult[];
   /** peak RSS (VmHWM) per process over the whole section, MiB */
@@ -76,6 +88,17 @@ export function latencyResult(rounds: readonly { ms: readonly number[]; failures
 export function rateResult(rounds: readonly { ms: readonly number[]; seconds: number; failures: Readonly<Record<string, number>> }[]): RateResult {
   const r = rounds.map((x) => ({ objects: x.ms.length, seconds: x.seconds, perS: x.seconds > 0 ? x.ms.length / x.seconds : 0, failures: x.failures }));
   return { rounds: r, perS: median(r.map((x) => x.perS)), valid: r.length > 0 && !r.some((x) => anyFailure(x.failures) || x.objects === 0) };
+}
+
+/** Rounds' CPU -> per process label, the median of the rounds' µs per acknowledged PUT. */
+export function cpuPerPut(rounds: readonly CpuRound[]): CpuPerPut {
+  const labels = [...new Set(rounds.flatMap((r) => Object.keys(r.cpuMs)))];
+  const perPut = (label: string): number[] =>
+    rounds.flatMap((r) => {
+      const ms = r.cpuMs[label];
+      return ms === undefined || r.puts === 0 ? [] : [(ms * 1000) / r.puts];
+    });
+  return Object.fromEntries(labels.map((l) => [l, median(perPut(l))]));
 }
 
 /** kubecdn's peak: node + its Redis, MiB. */

@@ -5,6 +5,9 @@ import { parseLabels } from '../test/helpers/metrics.js';
 
 export const STORES = ['minio', 'kubecdn'] as const;
 export type StoreName = (typeof STORES)[number];
+/** Who takes the write rounds: both stores and the node:http write control (bench/writeControl.ts), which only writes. */
+export const WRITERS = [...STORES, 'control'] as const;
+export type WriterName = (typeof WRITERS)[number];
 
 /** A request a plain HTTP client sends: the URL and the headers the store needs (the body's own headers aside). */
 export interface HttpTarget {
@@ -17,23 +20,28 @@ export interface StoreProcess {
   readonly pid: number;
 }
 
-export interface Store {
-  readonly name: StoreName;
-  /** what a successful PUT answers (MinIO 200, kubecdn 201: a new version) */
+/** What the write rounds need: where a PUT goes, what it answers, and whose CPU and memory it costs. */
+export interface PutTarget {
+  readonly name: WriterName;
+  /** what a successful PUT answers (MinIO 200, kubecdn and the control 201: a new version) */
   readonly putOk: number;
-  /** what an acknowledged write survives, in words */
-  readonly durability: string;
-  /** the processes whose memory is the store's (kubecdn: the node and its Redis) */
+  /** the processes whose memory and CPU are the store's (kubecdn and the control: the server and its Redis) */
   readonly processes: readonly StoreProcess[];
   /** one PUT of `key`: a presigned URL (MinIO) or PUT /files/<key> with the write token (kubecdn) */
   put(key: string): Promise<HttpTarget>;
+  stop(): Promise<void>;
+}
+
+export interface Store extends PutTarget {
+  readonly name: StoreName;
+  /** what an acknowledged write survives, in words */
+  readonly durability: string;
   /** a plain GET of the key's latest version, usable by wrk (MinIO: presigned) */
   get(key: string): Promise<string>;
   /** the key's versions, newest first, at most `max` (MinIO: ListObjectVersions with the key as prefix) */
   listVersions(key: string, max: number): Promise<string>;
   /** how many versions a listing's body holds */
   countVersions(body: string): number;
-  stop(): Promise<void>;
 }
 
 /** Versions in a ListObjectVersions answer (S3 XML): each is a <Version> element; delete markers are not counted. */

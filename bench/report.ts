@@ -4,7 +4,7 @@ import { COLD_PATHS, type ColdMissResult, type ColdPath } from './coldMiss.js';
 import type { HitsResult } from './hits.js';
 import type { LockModeResult, LockApiResult, WritePathResult } from './locks.js';
 import type { Machine } from './machine.js';
-import { MINIO_TABLE_HEAD, minioMethod, minioProblems, minioTableRows } from './minioReport.js';
+import { MINIO_TABLE_HEAD, minioMethod, minioProblems, minioTableRows, WRITE_TABLE_HEAD, writeTableRows } from './minioReport.js';
 import type { MinioResult } from './minioResults.js';
 import type { NotifyResult } from './notify.js';
 import { fixed, targetRows, type BenchResults } from './results.js';
@@ -169,7 +169,13 @@ function locksSection(locks: readonly LockModeResult[]): string {
 function minioSection(m: MinioResult): string {
   const problems = minioProblems(m);
   const flagged = problems.length ? `\n\n**INVALID measurements:**\n${problems.map((p) => `- ${p}`).join('\n')}` : '';
-  return `## kubecdn vs MinIO\n\n${minioMethod(m)}\n\n${table(MINIO_TABLE_HEAD, minioTableRows(m))}${flagged}`;
+  const control =
+    `The write rows again beside the node:http write control (bench/writeControl.ts: node:http, the body streamed to ` +
+    `a file while hashed, linked to its digest's name, data and directory fsynced, one Redis script on a Redis with ` +
+    `appendfsync always, 201; no lock, authentication, validation, log, metrics or notification), measured in the ` +
+    `same interleaved rounds: control / MinIO is what Node allows on this machine, kubecdn / control what kubecdn's own ` +
+    `write path costs. CPU: /proc/<pid>/stat over each round, per acknowledged PUT, medians of the rounds.`;
+  return `## kubecdn vs MinIO\n\n${minioMethod(m)}\n\n${table(MINIO_TABLE_HEAD, minioTableRows(m))}${flagged}\n\n${control}\n\n${table(WRITE_TABLE_HEAD, writeTableRows(m))}`;
 }
 
 export function renderMarkdown(r: BenchResults): string {

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HitServerResult } from '../../../bench/hits.js';
 import type { Machine } from '../../../bench/machine.js';
-import { minioProblems, minioTableRows } from '../../../bench/minioReport.js';
-import { latencyResult, minioTargetRows, rateResult, type MinioResult } from '../../../bench/minioResults.js';
+import { statCpuMs } from '../../../bench/cpuTime.js';
+import { minioProblems, minioTableRows, writeTableRows } from '../../../bench/minioReport.js';
+import { cpuPerPut, latencyResult, minioTargetRows, rateResult, type MinioResult } from '../../../bench/minioResults.js';
 import { countKubecdnVersions, countS3Versions, durabilityMode } from '../../../bench/minioStore.js';
 import { makePlan } from '../../../bench/plan.js';
 import { renderMarkdown } from '../../../bench/report.js';
@@ -33,6 +34,25 @@ describe('reading the stores', () => {
 });
 
 describe('rounds', () => {
+  it('reads a process CPU time from /proc/<pid>/stat, whatever its command name holds', () => {
+    const tail = 'S 1 1 1 0 -1 4194304 124 0 0 0 250 37 0 0 20 0 1 0 985840 3133440 371';
+    expect(statCpuMs(`42 (node) ${tail}`)).toBe(2870);
+    expect(statCpuMs(`42 (a) b (c)) ${tail}`)).toBe(2870);
+    expect(statCpuMs('')).toBeUndefined();
+    expect(statCpuMs('42 (node) S 1 2')).toBeUndefined();
+  });
+
+  it('cpu per PUT: per process, the median of the rounds µs per acknowledged PUT; an unreadable round is left out', () => {
+    const c = cpuPerPut([
+      { puts: 100, cpuMs: { node: 300, redis: 20 } },
+      { puts: 200, cpuMs: { node: 400, redis: undefined } },
+      { puts: 100, cpuMs: { node: 100, redis: 40 } },
+      { puts: 0, cpuMs: { node: 5, redis: 5 } },
+    ]);
+    expect(c).toEqual({ node: 2000, redis: 300 });
+    expect(cpuPerPut([])).toEqual({});
+  });
+
   it('latency: medians of the rounds own p50/p99; any failure or empty round invalidates', () => {
     const r = latencyResult([
       { ms: [1, 2, 3], failures: {} },
@@ -70,8 +90,13 @@ function result(over: Partial<MinioResult> = {}): MinioResult {
     durability: { minio: 'O_DSYNC', kubecdn: 'fsync' },
     kubecdnCommitDurability: 'fsync',
     settings: { rounds: 3, warmPuts: 10, seqPuts: 50, writers: 16, putsPerWriter: 10, versions: 200, lists: 10, wrk: { connections: 32, durationS: 2, warmS: 1, timeoutS: 10 } },
-    seqPut: { minio: lat(6.4, 10), kubecdn: lat(12.8, 20) },
-    concurrentPut: { minio: rate(200), kubecdn: rate(240) },
+    seqPut: { minio: lat(6.4, 10), kubecdn: lat(12.8, 20), control: lat(3.2, 5) },
+    concurrentPut: { minio: rate(200), kubecdn: rate(240), control: rate(800) },
+    cpuUsPerPut: {
+      minio: { seq: { minio: 2000 }, concurrent: { minio: 1000 } },
+      kubecdn: { seq: { node: 2500, redis: 500 }, concurrent: { node: 1500, redis: 300 } },
+      control: { seq: { server: 1000, redis: 500 }, concurrent: { server: 600, redis: undefined } },
+    },
     list: { minio: lat(10, 12), kubecdn: lat(5, 6) },
     gets: [
       { size: '1KiB', bytes: 1024, stores: { minio: hit(3000), kubecdn: hit(7500) } },
@@ -109,6 +134,17 @@ describe('targets and table', () => {
     expect(rows[5]).toEqual(['peak RSS (kubecdn: node + its Redis), MiB', '722', '173 + 24', '0.27x']);
     expect(minioProblems(result())).toEqual(['GET 1MiB, kubecdn: 3 non-2xx/3xx responses']);
   });
+
+  it('puts the writes beside the node:http write control, with each writer CPU per PUT', () => {
+    const rows = writeTableRows(result());
+    expect(rows[0]).toEqual(['sequential PUT 1 KiB p50 (ms)', '6.40', '3.20', '12.80', '0.50x', '4.00x']);
+    expect(rows[1]).toEqual(['16 concurrent writers, 1 KiB objects/s', '200', '800', '240', '4.00x', '0.30x']);
+    expect(rows[2]).toEqual(['CPU per sequential PUT, µs (user + system, all threads)', '2,000', 'server 1,000 + redis 500', 'node 2,500 + redis 500', '0.75x', '2.00x']);
+    // a process unreadable in every round: no total, no ratio
+    expect(rows[3]).toEqual(['CPU per PUT with 16 writers, µs', '1,000', 'server 600 + redis —', 'node 1,500 + redis 300', '—', '—']);
+    const failing = result({ seqPut: { ...result().seqPut, control: latencyResult([{ ms: [1], failures: { '500': 2 } }]) } });
+    expect(minioProblems(failing)).toContain('sequential PUT, control: 2x 500');
+  });
 });
 
 describe('report', () => {
@@ -123,5 +159,6 @@ describe('report', () => {
     expect(md).toContain('| vs MinIO: sequential 1 KiB PUT p50, kubecdn / MinIO | 2.00x (12.80 / 6.40 ms) | <= 1x | **MISS** |');
     expect(md).toContain('reported mode `fsync`');
     expect(md).toContain('**INVALID measurements:**');
+    expect(md).toContain('|  | MinIO | node:http write control | kubecdn | control / MinIO | kubecdn / control |');
   });
 });

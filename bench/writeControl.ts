@@ -1,0 +1,82 @@
+// The control for the write comparison with MinIO: the plainest Node server that makes a small write as durable as
+// kubecdn makes it — node:http, the body streamed into a temporary file while SHA-256 hashes it, the file linked to
+// its content-addressed name, its data and its directory fsynced together (as kubecdn's BlobStore.place does), the
+// temporary name removed, then one Redis script that records the version
+// (on a Redis with appendfsync always: fsynced before the answer), then 201. No lock, no authentication, no
+// validation, no log, no metrics, no notification: what node:http, the thread pool and one Redis round trip cost on
+// this machine. kubecdn / this is what kubecdn's own write path costs; this / MinIO is what Node allows here.
+// Run as `node dist/bench/writeControl.js <port> <dataDir> <redisUrl>`.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+
+const [port, dataDir, redisUrl] = [Number(process.argv[2]), path.resolve(process.argv[3] ?? '.'), process.argv[4] ?? ''];
+const redis = new Redis(redisUrl);
+const tmpDir = path.join(dataDir, 'tmp');
+
+// one hash per name: count and one field per version, as kubecdn's file hash keeps them
+const COMMIT = `local n = redis.call('HINCRBY', KEYS[1], 'count', 1)
+redis.call('HSET', KEYS[1], 'v' .. n, ARGV[1])
+return n`;
+
+async function syncPath(file: string, dataOnly: boolean): Promise<void> {
+  const fh = await fs.open(file, 'r');
+  try {
+    await (dataOnly ? fh.datasync() : fh.sync());
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The body into a temporary file, hashed on the way. Its name and digest. */
+async function receive(req: http.IncomingMessage): Promise<{ tmp: string; sha256: string; size: number }> {
+  const tmp = path.join(tmpDir, randomBytes(8).toString('hex'));
+  const fh = await fs.open(tmp, 'wx');
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+      await fh.write(chunk);
+    }
+  } finally {
+    await fh.close();
+  }
+  return { tmp, sha256: hash.digest('hex'), size };
+}
+
+async function put(name: string, req: http.IncomingMessage): Promise<string> {
+  const { tmp, sha256, size } = await receive(req);
+  const dir = path.join(dataDir, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4));
+  await fs.mkdir(dir, { recursive: true });
+  const final = path.join(dir, sha256);
+  await fs.link(tmp, final).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  await Promise.all([syncPath(final, true), syncPath(dir, false), fs.unlink(tmp)]);
+  const time = new Date().toISOString();
+  const version = await redis.eval(COMMIT, 1, `control:file:${name}`, JSON.stringify({ sha256, size, time }));
+  return JSON.stringify({ name, version, sha256, size, time });
+}
+
+await fs.mkdir(tmpDir, { recursive: true });
+http
+  .createServer((req, res) => {
+    const name = decodeURIComponent((req.url ?? '/').split('?')[0]!.replace(/^\/files\//, ''));
+    if (req.method !== 'PUT' || name === '' || name.includes('..')) {
+      res.writeHead(400, { 'Content-Length': '0' }).end();
+      return;
+    }
+    put(name, req).then(
+      (body) => res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body),
+      (err: unknown) => {
+        const body = String(err);
+        res.writeHead(500, { 'Content-Length': Buffer.byteLength(body) }).end(body);
+      },
+    );
+  })
+  .listen(port, '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
