@@ -174,7 +174,7 @@ function minioSection(m: MinioResult): string {
     `a file while hashed, linked to its digest's name, data and directory fsynced, one Redis script on a Redis with ` +
     `appendfsync always, 201; no lock, authentication, validation, log, metrics or notification), measured in the ` +
     `same interleaved rounds: control / MinIO is what Node allows on this machine, kubecdn / control what kubecdn's own ` +
-    `write path costs. CPU: /proc/<pid>/stat over each round, per acknowledged PUT, medians of the rounds.`;
+    `write path costs. CPU: the schedstat of every thread of each process (ns) over each round, per acknowledged PUT, medians of the rounds.`;
   return `## kubecdn vs MinIO\n\n${minioMethod(m)}\n\n${table(MINIO_TABLE_HEAD, minioTableRows(m))}${flagged}\n\n${control}\n\n${table(WRITE_TABLE_HEAD, writeTableRows(m))}`;
 }
 

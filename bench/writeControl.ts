@@ -1,7 +1,7 @@
 // The control for the write comparison with MinIO: the plainest Node server that makes a small write as durable as
 // kubecdn makes it — node:http, the body streamed into a temporary file while SHA-256 hashes it, the file linked to
-// its content-addressed name, its data and its directory fsynced together (as kubecdn's BlobStore.place does), the
-// temporary name removed, then one Redis script that records the version
+// its content-addressed name, its data and its directory (and the directory's parents when it had to be made)
+// fsynced together, as kubecdn's BlobStore.place does, the temporary name removed, then one Redis script that records the version
 // (on a Redis with appendfsync always: fsynced before the answer), then 201. No lock, no authentication, no
 // validation, no log, no metrics, no notification: what node:http, the thread pool and one Redis round trip cost on
 // this machine. kubecdn / this is what kubecdn's own write path costs; this / MinIO is what Node allows here.
@@ -48,15 +48,26 @@ async function receive(req: http.IncomingMessage): Promise<{ tmp: string; sha256
   return { tmp, sha256: hash.digest('hex'), size };
 }
 
+/** Links tmp to its digest's name; the directories to fsync: the leaf, and its parents when it had to be made. */
+async function link(tmp: string, final: string): Promise<string[]> {
+  const dir = path.dirname(final);
+  try {
+    await fs.link(tmp, final);
+    return [dir];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return [dir];
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const made = await fs.mkdir(dir, { recursive: true });
+    await fs.link(tmp, final);
+    return made === undefined ? [dir] : [dir, path.dirname(dir), path.dirname(path.dirname(dir))];
+  }
+}
+
 async function put(name: string, req: http.IncomingMessage): Promise<string> {
   const { tmp, sha256, size } = await receive(req);
-  const dir = path.join(dataDir, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4));
-  await fs.mkdir(dir, { recursive: true });
-  const final = path.join(dir, sha256);
-  await fs.link(tmp, final).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
-  await Promise.all([syncPath(final, true), syncPath(dir, false), fs.unlink(tmp)]);
+  const final = path.join(dataDir, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  const dirs = await link(tmp, final);
+  await Promise.all([syncPath(final, true), ...dirs.map((d) => syncPath(d, false)), fs.unlink(tmp)]);
   const time = new Date().toISOString();
   const version = await redis.eval(COMMIT, 1, `control:file:${name}`, JSON.stringify({ sha256, size, time }));
   return JSON.stringify({ name, version, sha256, size, time });

@@ -10,7 +10,7 @@ import { apiError } from '../errors.js';
 import { keys, LOCK_RELEASED_CHANNEL } from '../metadata/keys.js';
 import type { Metrics } from '../metrics.js';
 import type { LocalLock } from './localLock.js';
-import type { AcquireOptions, Held, LockInfo, WriteLock } from './types.js';
+import type { AcquireOptions, Held, LockInfo, ReadAlong, WriteLock } from './types.js';
 import { Wakeups } from './wakeups.js';
 
 // KEYS: lock, fence[, file[, content]]. ARGV: token, ttl ms, holder, kind. Returns {1, fence, expiresAt, ...} or
@@ -22,20 +22,17 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   local h = redis.call('HMGET', KEYS[1], 'holder', 'kind', 'expiresAt')
   return {0, h[1] or '', h[2] or '', h[3] or '0'}
 end
+-- the reads first: a key of the wrong type fails the script before it has written anything
+local f = KEYS[3] and redis.call('HMGET', KEYS[3], 'count', 'head')
+local c = KEYS[4] and redis.call('HMGET', KEYS[4], 'name', 'version')
 local fence = redis.call('INCR', KEYS[2])
 local t = redis.call('TIME')
 local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], 'token', ARGV[1], 'holder', ARGV[3], 'kind', ARGV[4], 'fence', fence, 'expiresAt', expires)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 local out = {1, fence, expires}
-if KEYS[3] then
-  local f = redis.call('HMGET', KEYS[3], 'count', 'head')
-  out[4], out[5] = f[1], f[2]
-end
-if KEYS[4] then
-  local c = redis.call('HMGET', KEYS[4], 'name', 'version')
-  out[6], out[7] = c[1], c[2]
-end
+if f then out[4], out[5] = f[1], f[2] end
+if c then out[6], out[7] = c[1], c[2] end
 return out
 `;
 // KEYS: lock. ARGV: token, channel, name. Compare-and-delete; a release is announced so waiters need not poll.
@@ -65,12 +62,23 @@ declare module 'ioredis' {
   }
 }
 
+/** ACQUIRE's answer past {1, fence, expiresAt}: the file's fields, then the content's when it was asked. Pure. */
+export function readAlongFrom(reply: readonly (number | string | null | undefined)[], withContent: boolean): ReadAlong {
+  // (a missing field is nil; Redis also drops nils at the end of a script's table: absent reads as null)
+  const at = (i: number): string | null => {
+    const v = reply[i];
+    return v === undefined || v === null ? null : String(v);
+  };
+  const file = [at(3), at(4)] as const;
+  return withContent ? { file, content: [at(5), at(6)] } : { file };
+}
+
 export interface Lease {
   readonly token: string;
   readonly fence: number;
   readonly expiresAt: number;
   /** AcquireOptions.readAlong's answer (see Held.readAlong) */
-  readonly readAlong?: readonly (string | null)[] | undefined;
+  readonly readAlong?: ReadAlong | undefined;
 }
 
 export class RedisLeaseLock implements WriteLock {
@@ -96,8 +104,7 @@ export class RedisLeaseLock implements WriteLock {
     const r = await this.redis.kubecdnLockAcquire(2 + reads.length, keys.lock(name), keys.fence(name), ...reads, token, ttlMs, holder, kind);
     if (Number(r[0]) === 1) {
       const lease = { token, fence: Number(r[1]), expiresAt: Number(r[2]) };
-      // (Redis drops trailing nils of a script's table: a missing field reads as null)
-      return readAlong === undefined ? lease : { ...lease, readAlong: Array.from({ length: 2 * reads.length }, (_, i) => (r[3 + i] ?? null) as string | null) };
+      return readAlong === undefined ? lease : { ...lease, readAlong: readAlongFrom(r, readAlong.sha256 !== undefined) };
     }
     return { holder: String(r[1]), kind: String(r[2]), expiresAt: Number(r[3]) };
   }

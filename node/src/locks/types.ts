@@ -14,11 +14,14 @@ export interface Held {
   readonly endsWithCommit?: boolean | undefined;
   /** `leaseEnded`: a commit that ended the lease (endsWithCommit) succeeded; only what is local is left to let go. */
   release(leaseEnded?: boolean): void;
-  /**
-   * What AcquireOptions.readAlong asked for, read in the same atomic step that took the lease (redis write leases):
-   * the name's `count` and `head`, then the content's `name` and `version` (null: absent). Undefined: not read.
-   */
-  readonly readAlong?: readonly (string | null)[] | undefined;
+  /** What AcquireOptions.readAlong asked for, read in the same atomic step that took the lease (redis write leases). */
+  readonly readAlong?: ReadAlong | undefined;
+}
+
+/** Fields as Redis holds them (null: absent): the name's file hash, and the content index entry when asked. */
+export interface ReadAlong {
+  readonly file: readonly [count: string | null, head: string | null];
+  readonly content?: readonly [name: string | null, version: string | null] | undefined;
 }
 
 export interface AcquireOptions {

@@ -93,26 +93,31 @@ export class Writer {
     }
   }
 
-  /** `taken`: the first lease when it is taken at once (pendingAfterMs 0), else settled already. */
+  /**
+   * `taken`: the first lease when it is taken at once (pendingAfterMs 0), else settled already. A delayed lease is
+   * renewed at the same delay, so one that failed is tried again well inside the grace period.
+   */
   private keepPending(sha256: string): { taken: Promise<void>; stop(): void } {
     const mark = (): Promise<void> => this.store.markPending(sha256, PENDING_LEASE_MS);
     const renew = (): void => void mark().catch((err: unknown) => this.opts.log?.warn({ sha256, err: (err as Error).message }, 'pending lease not taken'));
     const after = this.opts.pendingAfterMs ?? 0;
-    let timer: NodeJS.Timeout | undefined;
-    const every = (): void => {
-      timer = setInterval(renew, PENDING_LEASE_MS / 3).unref();
+    let renewals: NodeJS.Timeout | undefined;
+    const first =
+      after > 0
+        ? setTimeout(() => {
+            renew();
+            renewals = setInterval(renew, after).unref();
+          }, after).unref()
+        : undefined;
+    const taken = after > 0 ? DONE : mark();
+    if (after === 0) renewals = setInterval(renew, PENDING_LEASE_MS / 3).unref();
+    return {
+      taken,
+      stop: () => {
+        clearTimeout(first);
+        clearInterval(renewals);
+      },
     };
-    let taken = DONE;
-    if (after > 0) {
-      timer = setTimeout(() => {
-        renew();
-        every();
-      }, after).unref();
-    } else {
-      taken = mark();
-      every();
-    }
-    return { taken, stop: () => clearTimeout(timer) }; // (Node's clearTimeout clears an interval too)
   }
 
   /** `ready`: what must be true before anything references the blob (see apply). */
@@ -169,7 +174,7 @@ export class Writer {
   private async attempt(name: string, intent: Intent, hold: Hold, readAlong: Held['readAlong']): Promise<WriteOutcome | undefined> {
     const { state, owner } =
       readAlong !== undefined
-        ? stateFromFields(readAlong)
+        ? stateFromFields([...readAlong.file, ...(readAlong.content ?? [])])
         : intent.kind === 'write'
           ? await this.store.stateAndOwner(name, intent.sha256)
           : { state: await this.store.state(name), owner: undefined };

@@ -163,14 +163,14 @@ export class BlobStore {
     return (await statIfExists(this.pathOf(sha256)))?.size;
   }
 
-  /** Streams `source` into the store. Never holds more than a stream chunk in memory. */
+  /** Streams `source` into the store. Holds at most about two write batches of it in memory (batchedWrite.ts). */
   async ingest(source: Readable | AsyncIterable<Buffer>, opts: IngestOptions): Promise<IngestResult> {
     return (await this.receive(source, opts)).stored;
   }
 
   /**
-   * The first half of ingest: the body streamed to a temporary file, hashed, checked and fsynced. `stored` is the
-   * second half, already under way: the link into the store and the directory fsync, which a writer overlaps with its
+   * The first half of ingest: the body streamed to a temporary file, hashed and checked. `stored` is the
+   * second half, already under way: the link into the store and the data and directory fsyncs, which a writer overlaps with its
    * Redis round trips (lock, state) instead of waiting for them first: one 1 KiB PUT spent ~5 ms in these steps and
    * ~3 ms in Redis, one after the other. Nothing may reference the blob before `stored` resolves; a rejection of
    * `stored` is handled here (the temporary file is removed) and again by whoever awaits it.
@@ -202,6 +202,8 @@ export class BlobStore {
       await out.finish();
       await fh.close();
     } catch (err) {
+      // (The source is left as it is when the loop never ran, as the pipeline left it: destroying a request whose
+      // body is still arriving turns the 503 of a read-only or full disk into a reset: diskFaults.test.ts.)
       await out?.settled();
       await fh?.close().catch(() => undefined);
       await fs.rm(tmp, { force: true });
@@ -508,8 +510,13 @@ export class BlobStore {
     return dirs;
   }
 
-  /** Removes one blob (garbage collection, cache eviction); deferred while a reader holds it. */
+  /**
+   * Removes one blob (garbage collection, cache eviction); deferred while a reader holds it. Not while an upload of
+   * the same bytes is placing it: that upload found the copy there (old, unreferenced: what GC looks for), is hashing
+   * it before trusting it, and will date it anew; its writer takes no pending lease in its first seconds.
+   */
   async remove(sha256: string, size: number): Promise<void> {
+    if (this.placing.has(sha256)) return;
     if (this.holds.has(sha256)) {
       this.doomed.set(sha256, size);
       return;

@@ -1,9 +1,11 @@
 // Garbage collection of blobs that no version references: uploads refused by the rules (duplicate, precondition)
 // or interrupted by a crash between the blob's rename and the commit. A committed version's content is always in the
 // content index (the commit records it); a write between its upload and its commit — however long it waits for a
-// lock — keeps a pending lease on its content (kubecdn:pending:<sha>, renewed by the writer). So "in neither, and
-// older than the grace period" is safe to remove; the grace period only covers the moment between a blob landing
-// on disk and its writer taking the lease (milliseconds), and a re-upload of the same bytes refreshes the mtime.
+// lock — keeps a pending lease on its content (kubecdn:pending:<sha>, renewed by the writer) once it has waited
+// min(GC_GRACE_MS / 4, 10 s) (writer.ts pendingLeaseDelayMs). So "in neither, and older than the grace period" is
+// safe to remove: the grace period covers a blob from landing on disk (or being pushed, or found there again and
+// dated anew by a re-upload) until its writer commits or takes the lease, and BlobStore.remove leaves alone a blob an
+// upload is placing (a re-upload hashes the old copy before it dates it).
 //
 // Scale: a pass looks at every local blob old enough, and asked Redis about each one in its own round trip; at
 // ~667,000 blobs a node (1M files, R=2, 3 nodes) that is 667,000 round trips per pass. Lookups now go LOOKUP_BATCH

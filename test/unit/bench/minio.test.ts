@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HitServerResult } from '../../../bench/hits.js';
 import type { Machine } from '../../../bench/machine.js';
-import { statCpuMs } from '../../../bench/cpuTime.js';
+import { cpuMs, schedstatCpuMs, statCpuMs } from '../../../bench/cpuTime.js';
 import { minioProblems, minioTableRows, writeTableRows } from '../../../bench/minioReport.js';
 import { cpuPerPut, latencyResult, minioTargetRows, rateResult, type MinioResult } from '../../../bench/minioResults.js';
 import { countKubecdnVersions, countS3Versions, durabilityMode } from '../../../bench/minioStore.js';
@@ -40,6 +40,20 @@ describe('rounds', () => {
     expect(statCpuMs(`42 (a) b (c)) ${tail}`)).toBe(2870);
     expect(statCpuMs('')).toBeUndefined();
     expect(statCpuMs('42 (node) S 1 2')).toBeUndefined();
+    expect(schedstatCpuMs('2870000000 1075444 2\n')).toBe(2870);
+    expect(schedstatCpuMs('')).toBeUndefined();
+  });
+
+  it('reads this process CPU time, and it grows with work', async () => {
+    const before = await cpuMs(process.pid);
+    const start = process.cpuUsage();
+    for (;;) {
+      const used = process.cpuUsage(start);
+      if (used.user + used.system >= 30_000) break; // 30 ms of this process on CPU, as getrusage counts it
+    }
+    const after = await cpuMs(process.pid);
+    expect(before).toBeDefined();
+    expect((after as number) - (before as number)).toBeGreaterThanOrEqual(25);
   });
 
   it('cpu per PUT: per process, the median of the rounds µs per acknowledged PUT; an unreadable round is left out', () => {
