@@ -11,6 +11,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { dirsToSync } from '../node/src/storage/blobStore.js';
 
 const [port, dataDir, redisUrl] = [Number(process.argv[2]), path.resolve(process.argv[3] ?? '.'), process.argv[4] ?? ''];
 const redis = new Redis(redisUrl);
@@ -48,7 +49,7 @@ async function receive(req: http.IncomingMessage): Promise<{ tmp: string; sha256
   return { tmp, sha256: hash.digest('hex'), size };
 }
 
-/** Links tmp to its digest's name; the directories to fsync: the leaf, and its parents when it had to be made. */
+/** Links tmp to its digest's name; the directories to fsync: the leaf, and the parents of what had to be made (as kubecdn). */
 async function link(tmp: string, final: string): Promise<string[]> {
   const dir = path.dirname(final);
   try {
@@ -59,7 +60,7 @@ async function link(tmp: string, final: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const made = await fs.mkdir(dir, { recursive: true });
     await fs.link(tmp, final);
-    return made === undefined ? [dir] : [dir, path.dirname(dir), path.dirname(path.dirname(dir))];
+    return dirsToSync(dir, made);
   }
 }
 

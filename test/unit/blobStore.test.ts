@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobStore, readChunkFor } from '../../node/src/storage/blobStore.js';
+import { BlobStore, dirsToSync, readChunkFor } from '../../node/src/storage/blobStore.js';
 import { pumpBlob } from '../../node/src/storage/pump.js';
 import { waitFor } from '../helpers/redis.js';
 
@@ -22,6 +22,16 @@ beforeAll(async () => {
   sha = (await store.ingest(Readable.from([Buffer.alloc(SIZE, 7)]), { maxBytes: 2 * 1024 * 1024 })).sha256;
 });
 afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
+
+describe('directories to fsync after a link', () => {
+  it('the leaf; with new directories, each of them and the parent of the first one made, never more', () => {
+    const leaf = '/d/blobs/ab/cd';
+    expect(dirsToSync(leaf, undefined)).toEqual([leaf]);
+    expect(dirsToSync(leaf, leaf)).toEqual([leaf, '/d/blobs/ab']);
+    expect(dirsToSync(leaf, '/d/blobs/ab')).toEqual([leaf, '/d/blobs/ab', '/d/blobs']);
+    expect(dirsToSync(leaf, '/d/blobs')).toEqual([leaf, '/d/blobs/ab', '/d/blobs', '/d']);
+  });
+});
 
 describe('read chunk sizes', () => {
   it('big chunks for the first 32 open streams, small ones beyond', () => {
