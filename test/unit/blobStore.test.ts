@@ -53,6 +53,25 @@ describe('read chunk sizes', () => {
   });
 });
 
+describe('an upload of bytes already on disk, while garbage collection removes them', () => {
+  it('the copy an upload is placing is not removed: it is checked, dated anew and kept', async () => {
+    const body = Buffer.from(`old unreferenced bytes ${Math.random()}`);
+    const old = await store.ingest(Readable.from([body]), { maxBytes: 1024 });
+    const file = store.pathOf(old.sha256);
+    const before = await fs.stat(file);
+    const past = new Date(Date.now() - 3_600_000);
+    await fs.utimes(file, past, past); // an hour old: what GC removes when no version and no lease claim it
+    const fresh = new BlobStore(dir); // its memo of verified copies is empty: the upload hashes the old copy first
+    await fresh.init();
+    const r = await fresh.receive(Readable.from([body]), { maxBytes: 1024 });
+    await fresh.remove(old.sha256, body.length); // GC decided on the old mtime, before the upload touched it
+    expect(await r.stored).toMatchObject({ sha256: old.sha256, created: false });
+    const after = await fs.stat(file);
+    expect(after.ino).toBe(before.ino); // the same copy, never unlinked (not one linked again from the upload)
+    expect(after.mtimeMs).toBeGreaterThan(past.getTime() + 1000); // dated anew: GC's grace covers it again
+  });
+});
+
 describe('two uploads of the same bytes at once', () => {
   it('the one that finds the blob there answers only after the one that linked it made it durable', async () => {
     // The first upload links its copy before fsyncing it (data and directory together): until then a crash could
