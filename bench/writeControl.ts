@@ -11,7 +11,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { dirsToSync } from '../node/src/storage/blobStore.js';
+import { dirsToSync, syncPath } from '../node/src/storage/blobStore.js';
 
 const [port, dataDir, redisUrl] = [Number(process.argv[2]), path.resolve(process.argv[3] ?? '.'), process.argv[4] ?? ''];
 const redis = new Redis(redisUrl);
@@ -21,15 +21,6 @@ const tmpDir = path.join(dataDir, 'tmp');
 const COMMIT = `local n = redis.call('HINCRBY', KEYS[1], 'count', 1)
 redis.call('HSET', KEYS[1], 'v' .. n, ARGV[1])
 return n`;
-
-async function syncPath(file: string, dataOnly: boolean): Promise<void> {
-  const fh = await fs.open(file, 'r');
-  try {
-    await (dataOnly ? fh.datasync() : fh.sync());
-  } finally {
-    await fh.close();
-  }
-}
 
 /** The body into a temporary file, hashed on the way. Its name and digest. */
 async function receive(req: http.IncomingMessage): Promise<{ tmp: string; sha256: string; size: number }> {

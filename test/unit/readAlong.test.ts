@@ -14,7 +14,7 @@ describe('the state read with a lease', () => {
 
   it('reads as the separate read did: count, head, and the content owner only when both its fields are there', () => {
     expect(stateFromFields([null, null])).toEqual({ state: { count: 0, head: undefined }, owner: undefined });
-    expect(stateFromFields(['2', null, 'a/b', '1'])).toEqual({ state: { count: 2, head: undefined }, owner: { name: 'a/b', version: 1 } });
-    expect(stateFromFields(['2', null, 'a/b', null]).owner).toBeUndefined();
+    expect(stateFromFields(['2', null], ['a/b', '1'])).toEqual({ state: { count: 2, head: undefined }, owner: { name: 'a/b', version: 1 } });
+    expect(stateFromFields(['2', null], ['a/b', null]).owner).toBeUndefined();
   });
 });

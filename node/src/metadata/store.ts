@@ -57,9 +57,10 @@ export interface StateAndOwner {
   readonly owner: ContentOwner | undefined;
 }
 
-/** The file's count and head, then the content's name and version (absent: null or missing), as a state. Pure. */
-export function stateFromFields(f: readonly (string | null | undefined)[]): StateAndOwner {
-  const [count, head, ownerName, ownerVersion] = f;
+/** The file's count and head, and the content's name and version (absent: null or missing), as a state. Pure. */
+export function stateFromFields(file: readonly (string | null | undefined)[], content: readonly (string | null | undefined)[] = []): StateAndOwner {
+  const [count, head] = file;
+  const [ownerName, ownerVersion] = content;
   return {
     state: { count: Number(count ?? 0), head: parseRecord(head ?? null) },
     owner: ownerName && ownerVersion ? { name: ownerName, version: Number(ownerVersion) } : undefined,
@@ -105,7 +106,7 @@ export class MetadataStore {
     const [file = [], content = []] = unwrap<(string | null)[]>(
       await this.redis.pipeline().hmget(keys.file(name), 'count', 'head').hmget(keys.content(sha256), 'name', 'version').exec(),
     );
-    return stateFromFields([...file, ...content]);
+    return stateFromFields(file, content);
   }
 
   async owner(sha256: string): Promise<ContentOwner | undefined> {

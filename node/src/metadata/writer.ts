@@ -101,18 +101,17 @@ export class Writer {
     const mark = (): Promise<void> => this.store.markPending(sha256, PENDING_LEASE_MS);
     const renew = (): void => void mark().catch((err: unknown) => this.opts.log?.warn({ sha256, err: (err as Error).message }, 'pending lease not taken'));
     const after = this.opts.pendingAfterMs ?? 0;
+    if (after === 0) {
+      const renewals = setInterval(renew, PENDING_LEASE_MS / 3).unref();
+      return { taken: mark(), stop: () => clearInterval(renewals) };
+    }
     let renewals: NodeJS.Timeout | undefined;
-    const first =
-      after > 0
-        ? setTimeout(() => {
-            renew();
-            renewals = setInterval(renew, after).unref();
-          }, after).unref()
-        : undefined;
-    const taken = after > 0 ? DONE : mark();
-    if (after === 0) renewals = setInterval(renew, PENDING_LEASE_MS / 3).unref();
+    const first = setTimeout(() => {
+      renew();
+      renewals = setInterval(renew, after).unref();
+    }, after).unref();
     return {
-      taken,
+      taken: DONE,
       stop: () => {
         clearTimeout(first);
         clearInterval(renewals);
@@ -174,7 +173,7 @@ export class Writer {
   private async attempt(name: string, intent: Intent, hold: Hold, readAlong: Held['readAlong']): Promise<WriteOutcome | undefined> {
     const { state, owner } =
       readAlong !== undefined
-        ? stateFromFields([...readAlong.file, ...(readAlong.content ?? [])])
+        ? stateFromFields(readAlong.file, readAlong.content)
         : intent.kind === 'write'
           ? await this.store.stateAndOwner(name, intent.sha256)
           : { state: await this.store.state(name), owner: undefined };

@@ -559,7 +559,7 @@ export function dirsToSync(dir: string, made: string | undefined): string[] {
 }
 
 /** fsync (directories: their entries) or fdatasync (a file's data, and its size) by path. */
-async function syncPath(p: string, dataOnly: boolean): Promise<void> {
+export async function syncPath(p: string, dataOnly: boolean): Promise<void> {
   const fh = await fs.open(p, 'r');
   try {
     await (dataOnly ? fh.datasync() : fh.sync());
