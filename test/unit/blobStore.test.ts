@@ -72,6 +72,16 @@ describe('an upload of bytes already on disk, while garbage collection removes t
   });
 });
 
+describe('the memo of verified copies', () => {
+  it('an upload is remembered as verified with the fingerprint its file has once the temporary name is gone', async () => {
+    // the stat once raced the unlink of the temporary name (which changes ctime): the memo then never matched again
+    for (let i = 0; i < 40; i++) {
+      const { sha256 } = await store.ingest(Readable.from([Buffer.from(`memo ${i} ${Math.random()}`)]), { maxBytes: 1024 });
+      expect(store.verifiedSince(sha256, await fs.stat(store.pathOf(sha256)))).toBe(true);
+    }
+  });
+});
+
 describe('two uploads of the same bytes at once', () => {
   it('the one that finds the blob there answers only after the one that linked it made it durable', async () => {
     // The first upload links its copy before fsyncing it (data and directory together): until then a crash could

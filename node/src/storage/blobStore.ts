@@ -277,8 +277,14 @@ export class BlobStore {
       try {
         // the directories together (the journal commits them at once: 3 directory fsyncs in a row measured 1.9-5.8
         // ms, at once 1.0-1.2 ms), the temporary name removed and the new one stat'ed meanwhile (a crash: init
-        // clears tmp/)
-        const [st] = await Promise.all([fs.stat(final), unlinkIfThere(tmp), fsyncData(final), ...dirs.map(fsyncDir)]);
+        // clears tmp/). The stat follows the unlink: dropping the temporary name changes the inode's ctime, so a
+        // fingerprint taken before it would never match again (the copy hashed anew by its first Range read, and a
+        // sound copy a peer's inventory doubts quarantined or not depending on which call the thread pool ran first).
+        const [st] = await Promise.all([
+          unlinkIfThere(tmp).then(() => fs.stat(final)),
+          fsyncData(final),
+          ...dirs.map(fsyncDir),
+        ]);
         tmpGone = true;
         this.verified.set(sha256, fingerprint(st)); // hashed on the way in
         return true;
