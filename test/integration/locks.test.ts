@@ -183,6 +183,8 @@ describe('fencing and the lock API', () => {
       // a commit that does not happen (a conflict) leaves the lease held
       expect(await commitUnder('lk/ends.md', held, 7)).toMatchObject({ ok: false, conflict: 'version' });
       expect(await r.exists(keys.lock('lk/ends.md'))).toBe(1);
+      // another writer is refused meanwhile (which marks the lease as waited for)
+      expect('token' in (await leases.tryAcquire('lk/ends.md', 10_000, 'write:other', 'write'))).toBe(false);
       // the commit ends it and announces it, in the same step
       const first = await commitUnder('lk/ends.md', held, 0);
       expect(first.ok).toBe(true);
@@ -275,9 +277,15 @@ describe('fencing and the lock API', () => {
       expect(second.status).toBe(201);
       expect(await json(second)).toMatchObject({ holder: 'waiter' });
       await waitFor(() => Promise.resolve(cli.messages().includes('lk/announced.md')), 5000, 'the release message');
-      // a write's own internal lease is announced too when the write ends
+      // A write nobody waited for announces nothing (every node receives this channel); a lease someone was refused
+      // is announced when it ends. One channel delivers in order: once the second name is there, the first would
+      // have come before it.
       await put(node.url, 'lk/plain.md', 'x', A);
-      await waitFor(() => Promise.resolve(cli.messages().includes('lk/plain.md')), 5000, 'the write lease release');
+      const api = await json<{ token: string }>(await lock('lk/contended.md', { ttlMs: 30_000 }));
+      expect((await lock('lk/contended.md', {})).status).toBe(423); // refused: the lease is now waited for
+      expect((await fetch(`${node.url}/locks/lk/contended.md`, { method: 'DELETE', headers: { ...A, 'X-Lock-Token': api.token } })).status).toBe(204);
+      await waitFor(() => Promise.resolve(cli.messages().includes('lk/contended.md')), 5000, 'the contended release');
+      expect(cli.messages()).not.toContain('lk/plain.md');
     } finally {
       cli.stop();
     }

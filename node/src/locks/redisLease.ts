@@ -16,10 +16,13 @@ import { Wakeups } from './wakeups.js';
 // KEYS: lock, fence[, file[, content]]. ARGV: token, ttl ms, holder, kind. Returns {1, fence, expiresAt, ...} or
 // {0, holder, kind, expiresAt} (expiry in ms of Redis time, as granted: every node reports the same instant). With a
 // file key, a granted lease comes with the file's count and head (and the content's name and version): the write's
-// state, read at the instant it got the lease, as a separate read right after it would see it.
+// state, read at the instant it got the lease, as a separate read right after it would see it. A refusal marks the
+// lease `waited`: only a lease someone waited for is announced when it ends (RELEASE, and the commit that ends a
+// write's own lease), so an uncontended write publishes nothing on LOCK_RELEASED_CHANNEL, which every node receives.
 const ACQUIRE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local h = redis.call('HMGET', KEYS[1], 'holder', 'kind', 'expiresAt')
+  redis.call('HSET', KEYS[1], 'waited', '1')
   return {0, h[1] or '', h[2] or '', h[3] or '0'}
 end
 -- the reads first: a key of the wrong type fails the script before it has written anything
@@ -35,11 +38,13 @@ if f then out[4], out[5] = f[1], f[2] end
 if c then out[6], out[7] = c[1], c[2] end
 return out
 `;
-// KEYS: lock. ARGV: token, channel, name. Compare-and-delete; a release is announced so waiters need not poll.
+// KEYS: lock. ARGV: token, channel, name. Compare-and-delete; a release someone waited for is announced so waiters
+// need not poll.
 const RELEASE = `
-if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
+local h = redis.call('HMGET', KEYS[1], 'token', 'waited')
+if h[1] == ARGV[1] then
   redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], ARGV[3])
+  if h[2] then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
   return 1
 end
 return 0

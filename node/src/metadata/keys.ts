@@ -15,9 +15,10 @@
 //   kubecdn:stale:<id>       string set by a writer whose invalidation <id> did not acknowledge in time: <id> drops
 //                                   its head cache at its next heartbeat (see cluster/coherence.ts)
 //
-//   kubecdn:lock:<name>      hash   the lease on a name: token, holder, kind (write | api), fence, expiresAt; PEXPIRE
+//   kubecdn:lock:<name>      hash   the lease on a name: token, holder, kind (write | api), fence, expiresAt, waited
+//                                   (set by a refused acquire); PEXPIRE
 //   kubecdn:fence:<name>     string the name's fencing counter (INCR on every lease: only grows)
-//   kubecdn:lock-released    pubsub a lease's name, published by its release (wakes waiters; locks/wakeups.ts)
+//   kubecdn:lock-released    pubsub a lease's name, published by its release when someone waited (locks/wakeups.ts)
 
 export const PREFIX = 'kubecdn:';
 

@@ -8,12 +8,14 @@
  *       (claim | claim-if-absent | none), 5 listed (1/0), 6 event JSON without "version"/"id" (an object),
  *       7 stream max length, 8 channel, 9 version size (for the content index), 10 fencing token (0: none),
  *       11 the lease token this write holds or carries ('' for none), 12 '1': the lease is this write's own and
- *       ends with the commit (deleted, and its release announced on channel 13 as the lease's release script does;
- *       the file's `ended` field keeps token:version:streamId, so the same commit sent again answers the same)
+ *       ends with the commit (deleted, and — when a refused acquire marked it `waited` — its release announced on
+ *       channel 13 as the lease's release script does; the file's `ended` field keeps token:version:streamId, so the
+ *       same commit sent again answers the same)
  * Returns {'ok', versionJson, streamId}, {'conflict', reason} (retry) or {'refused', code, detail} (final).
  */
 export const COMMIT_LUA = `
-local lease = redis.call('HGET', KEYS[5], 'token')
+local held = redis.call('HMGET', KEYS[5], 'token', 'waited')
+local lease = held[1]
 if lease and lease ~= ARGV[11] then return {'refused', 'locked', redis.call('HGET', KEYS[5], 'holder') or ''} end
 local fence = tonumber(ARGV[10])
 if fence > 0 and fence < tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') then
@@ -51,7 +53,7 @@ redis.call('PUBLISH', ARGV[8], string.sub(ev, 1, -2) .. ',"id":"' .. id .. '"}')
 if ARGV[12] == '1' then
   redis.call('HSET', KEYS[1], 'ended', ARGV[11] .. ':' .. v .. ':' .. id)
   redis.call('DEL', KEYS[5])
-  redis.call('PUBLISH', ARGV[13], ARGV[3])
+  if held[2] then redis.call('PUBLISH', ARGV[13], ARGV[3]) end
 end
 return {'ok', rec, id}
 `;
