@@ -17,6 +17,8 @@ export interface Ctx {
   readonly varnish: Server;
   /** node:http serving the same files from memory: the control for what node:http itself allows (hits only) */
   readonly baseline: Server;
+  /** node:http streaming the same files from disk on every GET: what Node reaches without sendfile (hits only) */
+  readonly baselineDisk: Server;
   readonly cluster: BenchCluster;
 }
 

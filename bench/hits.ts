@@ -1,6 +1,6 @@
 // Cache hits: the same random bytes served by nginx (from disk, sendfile), Varnish (from memory, after one fetch
-// from that nginx), a plain node:http server (from memory: the control, bench/baselineServer.ts) and a kubecdn home
-// node (local copy), measured with identical wrk runs, interleaved by round.
+// from that nginx), two plain node:http servers (the controls, bench/baselineServer.ts: from memory, and streaming
+// from disk) and a kubecdn home node (local copy), measured with identical wrk runs, interleaved by round.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { HIT_SIZES, type FileSize } from './plan.js';
 import { median, ratio, roundOrder } from './stats.js';
 import { runWrk, type WrkRun, type WrkSettings } from './wrk.js';
 
-export const HIT_SERVERS = ['nginx', 'varnish', 'node', 'kubecdn'] as const;
+export const HIT_SERVERS = ['nginx', 'varnish', 'node', 'nodeDisk', 'kubecdn'] as const;
 export type HitServer = (typeof HIT_SERVERS)[number];
 
 export interface HitServerResult {
@@ -40,6 +40,10 @@ export interface HitSizeResult {
   readonly vsNode: number | undefined;
   /** the plain node:http server / nginx: the most node:http allows here */
   readonly nodeVsNginx: number | undefined;
+  /** kubecdn / node:http streaming from disk: what kubecdn's disk path costs over Node's plainest one */
+  readonly vsNodeDisk: number | undefined;
+  /** node:http streaming from disk / nginx (sendfile): what Node allows from disk here */
+  readonly nodeDiskVsNginx: number | undefined;
   readonly p99VsNginx: number | undefined;
   /** Varnish's own counters over this size's runs: proof that it answered from its cache */
   readonly varnishCache: { readonly hits: number; readonly misses: number };
@@ -87,11 +91,11 @@ async function measureSize(ctx: Ctx, size: FileSize, wrk: WrkSettings): Promise<
   say(`hits ${size.label}: warming (${plan.warmS} s each), then ${plan.rounds} rounds of ${plan.durationS} s per server`);
   for (const s of HIT_SERVERS) await runWrk(urls.url[s], { ...wrk, durationS: plan.warmS });
   const before = await varnishCounters(ctx);
-  const runs: Record<HitServer, WrkRun[]> = { nginx: [], varnish: [], node: [], kubecdn: [] };
+  const runs: Record<HitServer, WrkRun[]> = { nginx: [], varnish: [], node: [], nodeDisk: [], kubecdn: [] };
   for (const { round, server } of roundOrder(HIT_SERVERS, plan.rounds)) {
     const run = await runWrk(urls.url[server], wrk);
     runs[server].push(run);
-    say(`  round ${round} ${server.padEnd(7)} ${run.rps.toFixed(0).padStart(7)} req/s  p99 ${run.latencyMs.p99 ?? '?'} ms${run.valid ? '' : `  INVALID: ${run.problem}`}`);
+    say(`  round ${round} ${server.padEnd(8)} ${run.rps.toFixed(0).padStart(7)} req/s  p99 ${run.latencyMs.p99 ?? '?'} ms${run.valid ? '' : `  INVALID: ${run.problem}`}`);
   }
   const after = await varnishCounters(ctx);
   const servers = Object.fromEntries(HIT_SERVERS.map((s) => [s, summarizeRuns(urls.url[s], runs[s], size.bytes)])) as Record<HitServer, HitServerResult>;
@@ -104,6 +108,8 @@ async function measureSize(ctx: Ctx, size: FileSize, wrk: WrkSettings): Promise<
     vsVarnish: ratio(servers.kubecdn.rps, servers.varnish.rps),
     vsNode: ratio(servers.kubecdn.rps, servers.node.rps),
     nodeVsNginx: ratio(servers.node.rps, servers.nginx.rps),
+    vsNodeDisk: ratio(servers.kubecdn.rps, servers.nodeDisk.rps),
+    nodeDiskVsNginx: ratio(servers.nodeDisk.rps, servers.nginx.rps),
     p99VsNginx: ratio(servers.kubecdn.p99Ms, servers.nginx.p99Ms),
     varnishCache: { hits: after.hits - before.hits, misses: after.misses - before.misses },
   };
@@ -126,7 +132,7 @@ export function summarizeRuns(url: string, runs: readonly WrkRun[], bytes: numbe
 }
 
 /**
- * The same bytes in nginx's root and in kubecdn; checks that all three serve them, that kubecdn answers from a local
+ * The same bytes in nginx's root and in kubecdn; checks that every server serves them, that kubecdn answers from a local
  * copy (X-Cache: HIT) and that Varnish's second answer comes from its cache (X-Varnish carries two transaction ids).
  */
 async function prepare(ctx: Ctx, size: FileSize): Promise<{ url: Record<HitServer, string>; kubecdnNode: string }> {
@@ -139,7 +145,13 @@ async function prepare(ctx: Ctx, size: FileSize): Promise<{ url: Record<HitServe
   await putFile(cluster.nodes[0]?.url ?? '', name, bytes, cluster.token);
   const home = cluster.homesOf(sha)[0];
   if (!home) throw new Error(`no home for ${name}`);
-  const url = { nginx: `${ctx.nginx.url}/${name}`, varnish: `${ctx.varnish.url}/${name}`, node: `${ctx.baseline.url}/${name}`, kubecdn: fileUrl(home.url, name) };
+  const url = {
+    nginx: `${ctx.nginx.url}/${name}`,
+    varnish: `${ctx.varnish.url}/${name}`,
+    node: `${ctx.baseline.url}/${name}`,
+    nodeDisk: `${ctx.baselineDisk.url}/${name}`,
+    kubecdn: fileUrl(home.url, name),
+  };
   for (const s of HIT_SERVERS) {
     const r = await timed(url[s]);
     if (r.status !== 200 || r.sha256 !== sha) throw new Error(`${s} ${url[s]}: status ${r.status}, sha256 ${r.sha256 === sha ? 'ok' : 'differs'}`);

@@ -1,8 +1,8 @@
 // kubecdn vs MinIO on this machine (docs/benchmarks.md): one standalone kubecdn node (its Redis fsyncing every commit)
 // and one MinIO server (one drive, default settings), both running for the whole section, measured with the same
 // plain-HTTP client, each measurement in interleaved rounds (the order rotated each round). Writes first, then
-// reads: the GETs hit processes with a write history. Peak RSS covers the whole section. The write rounds have a
-// third writer, the node:http write control (bench/writeControl.ts), and count each writer's CPU per PUT.
+// reads: the GETs hit processes with a write history. Peak RSS covers the whole section. The write and GET rounds
+// have a third party, the node:http control (bench/writeControl.ts); the write rounds count each writer's CPU per PUT.
 import { randomBytes } from 'node:crypto';
 import { say } from './context.js';
 import { cpuMs } from './cpuTime.js';
@@ -12,7 +12,7 @@ import { startWriteControl } from './minioControl.js';
 import { cpuPerPut, latencyResult, rateResult, type CpuRound, type GetSizeResult, type MinioResult, type PerStore, type PerWriter } from './minioResults.js';
 import { minioBinary, startMinio } from './minioServer.js';
 import { startKubecdnStandalone } from './minioKubecdn.js';
-import { STORES, WRITERS, type PutTarget, type Store } from './minioStore.js';
+import { READERS, STORES, WRITERS, type GetTarget, type PutTarget, type Store } from './minioStore.js';
 import { HIT_SIZES, type FileSize, type Plan } from './plan.js';
 import { peakRss, resetPeakRss } from './rss.js';
 import { roundOrder } from './stats.js';
@@ -20,6 +20,7 @@ import { runWrk, type WrkRun, type WrkSettings } from './wrk.js';
 
 type Stores = PerStore<Store>;
 type Writers = PerWriter<PutTarget>;
+type Readers = PerWriter<GetTarget>;
 
 export async function runMinio(plan: Plan, runDir: string): Promise<MinioResult> {
   const { bin, version } = await minioBinary();
@@ -67,7 +68,7 @@ async function withCpu<T>(w: PutTarget, fn: () => Promise<T>): Promise<{ t: T; c
 const shown = (s: Samples): string => `${s.ms.length} ok${Object.keys(s.failures).length ? `, failed ${JSON.stringify(s.failures)}` : ''}`;
 const cpuRound = (r: { t: Samples; cpuMs: Record<string, number | undefined> }): CpuRound => ({ puts: r.t.ms.length, cpuMs: r.cpuMs });
 
-async function measure(plan: Plan, stores: Stores, control: PutTarget): Promise<Omit<MinioResult, 'minioVersion' | 'kubecdnCommitDurability'>> {
+async function measure(plan: Plan, stores: Stores, control: GetTarget): Promise<Omit<MinioResult, 'minioVersion' | 'kubecdnCommitDurability'>> {
   const m = plan.minio;
   const writers: Writers = { ...stores, control };
   const processes = STORES.flatMap((n) => stores[n].processes);
@@ -82,7 +83,7 @@ async function measure(plan: Plan, stores: Stores, control: PutTarget): Promise<
   const list = await interleaved(plan.rounds, { names: STORES, by: stores }, 'list versions', (s) => listings(s, 'versions/one', m.versions, m.lists), shown);
   const wrk: WrkSettings = { connections: plan.connections, durationS: plan.durationS, timeoutS: plan.wrkTimeoutS };
   const gets: GetSizeResult[] = [];
-  for (const size of HIT_SIZES) gets.push(await measureGets(plan, stores, size, wrk));
+  for (const size of HIT_SIZES) gets.push(await measureGets(plan, { ...stores, control }, size, wrk));
   const peak = async (s: Store): Promise<Record<string, number>> =>
     Object.fromEntries(await Promise.all(s.processes.map(async (p) => [p.label, (await peakRss(p.pid)) / 1024 ** 2] as const)));
   return {
@@ -98,15 +99,21 @@ async function measure(plan: Plan, stores: Stores, control: PutTarget): Promise<
   };
 }
 
-/** The same random bytes in both stores, checked, then wrk on each: warm-up, then interleaved measured rounds. */
-async function measureGets(plan: Plan, stores: Stores, size: FileSize, wrk: WrkSettings): Promise<GetSizeResult> {
+/** The same random bytes in both stores and the control, checked, then wrk on each: warm-up, then interleaved measured rounds. */
+async function measureGets(plan: Plan, readers: Readers, size: FileSize, wrk: WrkSettings): Promise<GetSizeResult> {
   const bytes = randomBytes(size.bytes);
   const key = `get/${size.label}.bin`;
-  const url = { minio: await storeForReads(stores.minio, key, bytes), kubecdn: await storeForReads(stores.kubecdn, key, bytes) };
-  say(`vs minio GET ${size.label}: warming (${plan.warmS} s each), then ${plan.rounds} rounds of ${plan.durationS} s per store`);
-  for (const n of STORES) await runWrk(url[n], { ...wrk, durationS: plan.warmS });
-  const runs = await interleaved(plan.rounds, { names: STORES, by: stores }, `GET ${size.label}`, (s) => runWrk(url[s.name], wrk), (r: WrkRun) => `${r.rps.toFixed(0)} req/s${r.valid ? '' : `  INVALID: ${r.problem}`}`);
+  const url: Record<string, string> = {};
+  for (const n of READERS) url[n] = await storeForReads(readers[n], key, bytes);
+  say(`vs minio GET ${size.label}: warming (${plan.warmS} s each), then ${plan.rounds} rounds of ${plan.durationS} s per store and the control`);
+  for (const n of READERS) await runWrk(url[n]!, { ...wrk, durationS: plan.warmS });
+  const runs = await interleaved(plan.rounds, { names: READERS, by: readers }, `GET ${size.label}`, (s) => runWrk(url[s.name]!, wrk), (r: WrkRun) => `${r.rps.toFixed(0)} req/s${r.valid ? '' : `  INVALID: ${r.problem}`}`);
   // the JSON keeps MinIO's URL without its signature (it is the same object either way)
-  const bare = url.minio.split('?')[0] ?? '';
-  return { size: size.label, bytes: size.bytes, stores: { minio: summarizeRuns(bare, runs.minio.map((r) => ({ ...r, url: bare })), size.bytes), kubecdn: summarizeRuns(url.kubecdn, runs.kubecdn, size.bytes) } };
+  const bare = url.minio!.split('?')[0] ?? '';
+  const stores = {
+    minio: summarizeRuns(bare, runs.minio.map((r) => ({ ...r, url: bare })), size.bytes),
+    kubecdn: summarizeRuns(url.kubecdn!, runs.kubecdn, size.bytes),
+    control: summarizeRuns(url.control!, runs.control, size.bytes),
+  };
+  return { size: size.label, bytes: size.bytes, stores };
 }

@@ -5,11 +5,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { onFreePort } from '../test/helpers/redis.js';
 import { ROOT } from './context.js';
-import type { PutTarget } from './minioStore.js';
+import type { GetTarget } from './minioStore.js';
 import { start } from './proc.js';
 import { httpReady, startRedisServer } from './servers.js';
 
-export async function startWriteControl(runDir: string): Promise<PutTarget> {
+export async function startWriteControl(runDir: string): Promise<GetTarget> {
   const dir = path.join(runDir, 'write-control');
   const dataDir = path.join(dir, 'data');
   await fs.mkdir(dataDir, { recursive: true });
@@ -32,6 +32,7 @@ export async function startWriteControl(runDir: string): Promise<PutTarget> {
       { label: 'redis', pid: redis.child.pid },
     ],
     put: (key) => Promise.resolve({ url: `${server.url}/files/${encodeURIComponent(key)}`, headers: {} }),
+    get: (key) => Promise.resolve(`${server.url}/files/${encodeURIComponent(key)}`),
     stop: async () => {
       await server.child.stop();
       await redis.child.stop();

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { keepAliveAgent, sha256Hex, timed, type Timed } from './client.js';
-import type { HttpTarget, PutTarget, Store } from './minioStore.js';
+import type { GetTarget, HttpTarget, PutTarget, Store } from './minioStore.js';
 
 const SMALL = 1024;
 
@@ -86,7 +86,7 @@ export async function listings(store: Store, key: string, expect: number, n: num
 }
 
 /** Stores `bytes` under `key` and reads them back through the URL wrk will load; throws unless both work. */
-export async function storeForReads(store: Store, key: string, bytes: Buffer): Promise<string> {
+export async function storeForReads(store: GetTarget, key: string, bytes: Buffer): Promise<string> {
   const agent = keepAliveAgent(1);
   try {
     const w = await putBytes(await store.put(key), bytes, agent);

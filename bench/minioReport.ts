@@ -35,7 +35,7 @@ export function minioTableRows(m: MinioResult): string[][] {
   ];
 }
 
-export const WRITE_TABLE_HEAD = ['', 'MinIO', 'node:http write control', 'kubecdn', 'control / MinIO', 'kubecdn / control'];
+export const WRITE_TABLE_HEAD = ['', 'MinIO', 'node:http control', 'kubecdn', 'control / MinIO', 'kubecdn / control'];
 
 const cpuTotal = (c: CpuPerPut): number | undefined => {
   const v = Object.values(c);
@@ -47,7 +47,7 @@ const cpuParts = (c: CpuPerPut): string => {
   return e.length === 1 ? int(e[0]?.[1]) : e.map(([label, us]) => `${label} ${int(us)}`).join(' + ');
 };
 
-/** The write rows again with the node:http write control beside them, and the CPU each writer spent per PUT. */
+/** The write and GET rows again with the node:http control beside them, and the CPU each writer spent per PUT. */
 export function writeTableRows(m: MinioResult): string[][] {
   const { seqPut: s, concurrentPut: c, cpuUsPerPut: cpu } = m;
   const cpuRow = (what: string, k: 'seq' | 'concurrent'): string[] => {
@@ -59,6 +59,11 @@ export function writeTableRows(m: MinioResult): string[][] {
     [`${m.settings.writers} concurrent writers, 1 KiB objects/s`, int(c.minio.perS), int(c.control.perS), int(c.kubecdn.perS), x(c.control.perS, c.minio.perS), x(c.kubecdn.perS, c.control.perS)],
     cpuRow('CPU per sequential PUT, µs (user + system, all threads)', 'seq'),
     cpuRow(`CPU per PUT with ${m.settings.writers} writers, µs`, 'concurrent'),
+    // (results from before the control served GETs have no control figures: dashes)
+    ...m.gets.map((g) => {
+      const [mi, ct, ku] = [g.stores.minio.rps, g.stores.control?.rps, g.stores.kubecdn.rps];
+      return [`GET ${g.size} req/s`, int(mi), int(ct), int(ku), x(ct, mi), x(ku, ct)];
+    }),
   ];
 }
 

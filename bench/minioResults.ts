@@ -50,7 +50,8 @@ export interface RateResult {
 export interface GetSizeResult {
   readonly size: string;
   readonly bytes: number;
-  readonly stores: PerStore<HitServerResult>;
+  /** the node:http control (bench/writeControl.ts) streaming the same bytes from disk; absent in results before it */
+  readonly stores: PerStore<HitServerResult> & { readonly control?: HitServerResult };
 }
 
 export interface MinioResult {
@@ -105,6 +106,11 @@ export function cpuPerPut(rounds: readonly CpuRound[]): CpuPerPut {
 export const rssTotal = (peaks: Readonly<Record<string, number>>): number => Object.values(peaks).reduce((a, b) => a + b, 0);
 
 const invalidNote = (valid: boolean): string | undefined => (valid ? undefined : 'a request failed: see the section');
+/** "; node:http control / MinIO 1.03x": the same ratio for the control, i.e. what Node allows here ('' without one) */
+const controlSays = (control: number | undefined, minio: number | undefined): string => {
+  const r = ratio(control, minio);
+  return r === undefined ? '' : `; node:http control / MinIO ${fixed(r, 2, 'x')}`;
+};
 
 /** One row per target of the issue for this section. */
 export function minioTargetRows(m: MinioResult): TargetRow[] {
@@ -128,7 +134,7 @@ export function minioTargetRows(m: MinioResult): TargetRow[] {
       value: seq,
       target: t.seqPutP50,
       unit: 'x',
-      shown: `${fixed(seq, 2, 'x')} (${fixed(m.seqPut.kubecdn.p50, 2)} / ${fixed(m.seqPut.minio.p50, 2)} ms)`,
+      shown: `${fixed(seq, 2, 'x')} (${fixed(m.seqPut.kubecdn.p50, 2)} / ${fixed(m.seqPut.minio.p50, 2)} ms${controlSays(m.seqPut.control?.p50, m.seqPut.minio.p50)})`,
       valid: seqValid,
       note: invalidNote(seqValid),
     }),
@@ -137,7 +143,7 @@ export function minioTargetRows(m: MinioResult): TargetRow[] {
       value: conc,
       target: t.concurrentPut,
       unit: 'x',
-      shown: `${fixed(conc, 2, 'x')} (${fixed(m.concurrentPut.kubecdn.perS, 0)} / ${fixed(m.concurrentPut.minio.perS, 0)})`,
+      shown: `${fixed(conc, 2, 'x')} (${fixed(m.concurrentPut.kubecdn.perS, 0)} / ${fixed(m.concurrentPut.minio.perS, 0)}${controlSays(m.concurrentPut.control?.perS, m.concurrentPut.minio.perS)})`,
       valid: concValid,
       note: invalidNote(concValid),
     }),
@@ -152,6 +158,6 @@ function getRow(g: GetSizeResult): TargetRow[] {
   const r = ratio(kubecdn.rps, minio.rps);
   const valid = kubecdn.valid && minio.valid;
   const note = [...kubecdn.problems, ...minio.problems][0];
-  const shown = `${fixed(r, 2, 'x')} (${fixed(kubecdn.rps, 0)} / ${fixed(minio.rps, 0)})`;
+  const shown = `${fixed(r, 2, 'x')} (${fixed(kubecdn.rps, 0)} / ${fixed(minio.rps, 0)}${controlSays(g.stores.control?.rps, minio.rps)})`;
   return [row({ what: `vs MinIO: GET ${g.size} req/s, kubecdn / MinIO`, value: r, target, unit: 'x', shown, valid, note })];
 }

@@ -5,9 +5,10 @@ import { parseLabels } from '../test/helpers/metrics.js';
 
 export const STORES = ['minio', 'kubecdn'] as const;
 export type StoreName = (typeof STORES)[number];
-/** Who takes the write rounds: both stores and the node:http write control (bench/writeControl.ts), which only writes. */
+/** Who takes the write and the GET rounds: both stores and the node:http control (bench/writeControl.ts). */
 export const WRITERS = [...STORES, 'control'] as const;
 export type WriterName = (typeof WRITERS)[number];
+export const READERS = WRITERS;
 
 /** A request a plain HTTP client sends: the URL and the headers the store needs (the body's own headers aside). */
 export interface HttpTarget {
@@ -32,12 +33,16 @@ export interface PutTarget {
   stop(): Promise<void>;
 }
 
-export interface Store extends PutTarget {
+/** A writer that also serves what it stored (both stores and the control). */
+export interface GetTarget extends PutTarget {
+  /** a plain GET of the key's latest version, usable by wrk (MinIO: presigned) */
+  get(key: string): Promise<string>;
+}
+
+export interface Store extends GetTarget {
   readonly name: StoreName;
   /** what an acknowledged write survives, in words */
   readonly durability: string;
-  /** a plain GET of the key's latest version, usable by wrk (MinIO: presigned) */
-  get(key: string): Promise<string>;
   /** the key's versions, newest first, at most `max` (MinIO: ListObjectVersions with the key as prefix) */
   listVersions(key: string, max: number): Promise<string>;
   /** how many versions a listing's body holds */

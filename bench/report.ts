@@ -44,33 +44,38 @@ function targetsSection(r: BenchResults): string {
 
 function hitsSection(h: HitsResult): string {
   const rows = h.sizes.map((s) => {
-    const { nginx, varnish, node, kubecdn } = s.servers;
+    const { nginx, varnish, node, nodeDisk, kubecdn } = s.servers;
     const t = TARGETS.hitVsNginx[s.size];
-    const valid = nginx.valid && varnish.valid && node.valid && kubecdn.valid;
+    const valid = nginx.valid && varnish.valid && node.valid && nodeDisk.valid && kubecdn.valid;
     return [
       s.size,
       int(nginx.rps),
       int(varnish.rps),
       int(node.rps),
+      int(nodeDisk.rps),
       int(kubecdn.rps),
       fixed(s.vsNginx, 2, 'x'),
       fixed(s.vsVarnish, 2, 'x'),
       fixed(s.nodeVsNginx, 2, 'x'),
       fixed(s.vsNode, 2, 'x'),
-      `${fixed(nginx.p99Ms, 2)} / ${fixed(varnish.p99Ms, 2)} / ${fixed(node.p99Ms, 2)} / ${fixed(kubecdn.p99Ms, 2)}`,
+      fixed(s.nodeDiskVsNginx, 2, 'x'),
+      fixed(s.vsNodeDisk, 2, 'x'),
+      `${fixed(nginx.p99Ms, 2)} / ${fixed(varnish.p99Ms, 2)} / ${fixed(node.p99Ms, 2)} / ${fixed(nodeDisk.p99Ms, 2)} / ${fixed(kubecdn.p99Ms, 2)}`,
       `${int(nginx.payloadMBps)} / ${int(varnish.payloadMBps)} / ${int(kubecdn.payloadMBps)}`,
       `${s.varnishCache.hits}/${s.varnishCache.misses}`,
       t ? `${describeTarget(t, 'x')}: **${verdict(s.vsNginx, t, kubecdn.valid && nginx.valid)}**` : 'none',
-      valid ? '' : 'INVALID: ' + [...nginx.problems, ...varnish.problems, ...node.problems, ...kubecdn.problems].join('; '),
+      valid ? '' : 'INVALID: ' + [...nginx.problems, ...varnish.problems, ...node.problems, ...nodeDisk.problems, ...kubecdn.problems].join('; '),
     ];
   });
-  const head = ['size', 'nginx req/s', 'varnish req/s', 'node req/s', 'kubecdn req/s', 'kubecdn/nginx', 'kubecdn/varnish', 'node/nginx', 'kubecdn/node', 'p99 ms n / v / node / k', 'MB/s n / v / k', 'varnish hit/miss', 'target', 'flags'];
+  const head = ['size', 'nginx req/s', 'varnish req/s', 'node req/s', 'node-disk req/s', 'kubecdn req/s', 'kubecdn/nginx', 'kubecdn/varnish', 'node/nginx', 'kubecdn/node', 'node-disk/nginx', 'kubecdn/node-disk', 'p99 ms n / v / node / nd / k', 'MB/s n / v / k', 'varnish hit/miss', 'target', 'flags'];
   const w = h.wrk;
   return (
     `## Cache hits\n\n\`wrk -t1 -c${w.connections} -d${w.durationS}s --timeout ${w.timeoutS}s --latency\`, ${w.rounds} rounds interleaved ` +
     `(order rotated each round), ${w.warmS} s warm-up per server; medians of the rounds. kubecdn is read on a home node ` +
     `(local copy, X-Cache: HIT checked first). "node" is the control: a plain node:http server answering from memory with ` +
-    `the same headers (bench/baselineServer.ts), i.e. the most node:http allows on this machine. MB/s is body bytes. ` +
+    `the same headers (bench/baselineServer.ts), i.e. the most node:http allows on this machine; "node-disk" is the same ` +
+    `server streaming the file from disk on every GET (256 KiB reads piped into the response): what Node allows where ` +
+    `nginx uses sendfile and kubecdn reads a copy too big for its hot cache. MB/s is body bytes. ` +
     `Every kubecdn node first took ${h.preWrites.putsPerNode} small PUTs (${h.preWrites.seconds.toFixed(1)} s): hits are ` +
     `measured on processes with a write history.\n\n${table(head, rows)}`
   );
@@ -170,11 +175,12 @@ function minioSection(m: MinioResult): string {
   const problems = minioProblems(m);
   const flagged = problems.length ? `\n\n**INVALID measurements:**\n${problems.map((p) => `- ${p}`).join('\n')}` : '';
   const control =
-    `The write rows again beside the node:http write control (bench/writeControl.ts: node:http, the body streamed to ` +
-    `a file while hashed, linked to its digest's name, data and directory fsynced, one Redis script on a Redis with ` +
-    `appendfsync always, 201; no lock, authentication, validation, log, metrics or notification), measured in the ` +
-    `same interleaved rounds: control / MinIO is what Node allows on this machine, kubecdn / control what kubecdn's own ` +
-    `write path costs. CPU: the schedstat of every thread of each process (ns) over each round, per acknowledged PUT, medians of the rounds.`;
+    `The write and GET rows again beside the node:http control (bench/writeControl.ts: a PUT is node:http, the body ` +
+    `streamed to a file while hashed, linked to its digest's name, data and directory fsynced, one Redis script on a ` +
+    `Redis with appendfsync always, 201; a GET reads the head in Redis and streams the blob from disk in 256 KiB reads; ` +
+    `no lock, authentication, validation, digest check, log, metrics or notification), measured in the same ` +
+    `interleaved rounds: control / MinIO is what Node allows on this machine, kubecdn / control what kubecdn's own ` +
+    `path costs. CPU: the schedstat of every thread of each process (ns) over each round, per acknowledged PUT, medians of the rounds.`;
   return `## kubecdn vs MinIO\n\n${minioMethod(m)}\n\n${table(MINIO_TABLE_HEAD, minioTableRows(m))}${flagged}\n\n${control}\n\n${table(WRITE_TABLE_HEAD, writeTableRows(m))}`;
 }
 

@@ -41,7 +41,9 @@ function hitRows(r: BenchResults): TargetRow[] {
     if (!target) return [];
     const valid = s.servers.kubecdn.valid && s.servers.nginx.valid;
     const note = [...s.servers.kubecdn.problems, ...s.servers.nginx.problems][0];
-    const vsNginx = row({ what: `cache-hit req/s ${s.size}, kubecdn / nginx`, value: s.vsNginx, target, unit: 'x', shown: fixed(s.vsNginx, 2, 'x'), valid, note });
+    // what the node:http controls reach against the same nginx in the same run: the floor Node sets at this size
+    const floor = s.nodeVsNginx === undefined ? '' : ` (node:http: ${fixed(s.nodeVsNginx, 2, 'x')} from memory${s.nodeDiskVsNginx === undefined ? '' : `, ${fixed(s.nodeDiskVsNginx, 2, 'x')} from disk`})`;
+    const vsNginx = row({ what: `cache-hit req/s ${s.size}, kubecdn / nginx`, value: s.vsNginx, target, unit: 'x', shown: `${fixed(s.vsNginx, 2, 'x')}${floor}`, valid, note });
     const control = TARGETS.hitVsControl[s.size];
     if (!control) return [vsNginx];
     const { kubecdn, node } = s.servers;

@@ -107,16 +107,19 @@ export async function startVarnish(runDir: string, backendPort: number, storageM
   });
 }
 
-/** bench/baselineServer.ts: node:http serving `root` from memory, the control for what node:http allows here. */
-export async function startNodeBaseline(runDir: string, root: string): Promise<Server> {
-  const dir = path.join(runDir, 'baseline');
+/**
+ * bench/baselineServer.ts: node:http serving `root` from memory (the control for what node:http allows here) or
+ * streaming each file from disk (what Node allows without sendfile).
+ */
+export async function startNodeBaseline(runDir: string, root: string, from: 'memory' | 'disk' = 'memory'): Promise<Server> {
+  const dir = path.join(runDir, from === 'memory' ? 'baseline' : 'baseline-disk');
   await fs.mkdir(dir, { recursive: true });
-  return onFreePort('node baseline', async (port) => {
+  return onFreePort(`node baseline (${from})`, async (port) => {
     const program = path.join(ROOT, 'dist/bench/baselineServer.js');
-    const child = start('node-baseline', process.execPath, [program, String(port), root], { logFile: path.join(dir, 'out.log') });
+    const child = start(`node-baseline-${from}`, process.execPath, [program, String(port), root, from], { logFile: path.join(dir, 'out.log') });
     const url = `http://127.0.0.1:${port}`;
     await httpReady(child, `${url}/`);
-    return { name: 'node', url, port, dir, child };
+    return { name: from === 'memory' ? 'node' : 'node-disk', url, port, dir, child };
   });
 }
 

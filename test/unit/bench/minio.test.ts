@@ -116,7 +116,7 @@ function result(over: Partial<MinioResult> = {}): MinioResult {
       { size: '1KiB', bytes: 1024, stores: { minio: hit(3000), kubecdn: hit(7500) } },
       { size: '64KiB', bytes: 65536, stores: { minio: hit(2500), kubecdn: hit(6000) } },
       { size: '1MiB', bytes: 1 << 20, stores: { minio: hit(700), kubecdn: hit(2000, false) } },
-      { size: '16MiB', bytes: 16 << 20, stores: { minio: hit(70), kubecdn: hit(27) } },
+      { size: '16MiB', bytes: 16 << 20, stores: { minio: hit(70), kubecdn: hit(27), control: hit(56) } },
     ],
     peakRssMiB: { minio: { minio: 722 }, kubecdn: { node: 173, redis: 24 } },
     rssResetOk: true,
@@ -132,6 +132,9 @@ describe('targets and table', () => {
     expect(rows[1]?.goal).toBe('<= 1x');
     expect(rows[4]?.shown).toBe('2.40x (6000 / 2500)');
     expect(rows[5]?.note).toContain('non-2xx');
+    // the control's own ratio beside kubecdn's, where it was measured: what Node allows here
+    expect(rows[1]?.shown).toBe('2.00x (12.80 / 6.40 ms; node:http control / MinIO 0.50x)');
+    expect(rows[6]?.shown).toBe('0.39x (27 / 70; node:http control / MinIO 0.80x)');
   });
 
   it('a commit durability other than fsync is a MISS', () => {
@@ -149,13 +152,15 @@ describe('targets and table', () => {
     expect(minioProblems(result())).toEqual(['GET 1MiB, kubecdn: 3 non-2xx/3xx responses']);
   });
 
-  it('puts the writes beside the node:http write control, with each writer CPU per PUT', () => {
+  it('puts the writes and GETs beside the node:http control, with each writer CPU per PUT', () => {
     const rows = writeTableRows(result());
     expect(rows[0]).toEqual(['sequential PUT 1 KiB p50 (ms)', '6.40', '3.20', '12.80', '0.50x', '4.00x']);
     expect(rows[1]).toEqual(['16 concurrent writers, 1 KiB objects/s', '200', '800', '240', '4.00x', '0.30x']);
     expect(rows[2]).toEqual(['CPU per sequential PUT, µs (user + system, all threads)', '2,000', 'server 1,000 + redis 500', 'node 2,500 + redis 500', '0.75x', '2.00x']);
     // a process unreadable in every round: no total, no ratio
     expect(rows[3]).toEqual(['CPU per PUT with 16 writers, µs', '1,000', 'server 600 + redis —', 'node 1,500 + redis 300', '—', '—']);
+    expect(rows[4]).toEqual(['GET 1KiB req/s', '3,000', '—', '7,500', '—', '—']); // no control figure: an older result
+    expect(rows[7]).toEqual(['GET 16MiB req/s', '70', '56', '27', '0.80x', '0.48x']);
     const failing = result({ seqPut: { ...result().seqPut, control: latencyResult([{ ms: [1], failures: { '500': 2 } }]) } });
     expect(minioProblems(failing)).toContain('sequential PUT, control: 2x 500');
   });
@@ -170,9 +175,9 @@ describe('report', () => {
     const md = renderMarkdown({ machine, plan: makePlan({ only: 'minio' }), startedAt: 't0', finishedAt: 't1', loadAvg1AtEnd: 0.2, minio: result(), errors: [] });
     expect(md).toContain('## kubecdn vs MinIO');
     expect(md).toContain('|  | MinIO | kubecdn | kubecdn / MinIO |');
-    expect(md).toContain('| vs MinIO: sequential 1 KiB PUT p50, kubecdn / MinIO | 2.00x (12.80 / 6.40 ms) | <= 1x | **MISS** |');
+    expect(md).toContain('| vs MinIO: sequential 1 KiB PUT p50, kubecdn / MinIO | 2.00x (12.80 / 6.40 ms; node:http control / MinIO 0.50x) | <= 1x | **MISS** |');
     expect(md).toContain('reported mode `fsync`');
     expect(md).toContain('**INVALID measurements:**');
-    expect(md).toContain('|  | MinIO | node:http write control | kubecdn | control / MinIO | kubecdn / control |');
+    expect(md).toContain('|  | MinIO | node:http control | kubecdn | control / MinIO | kubecdn / control |');
   });
 });

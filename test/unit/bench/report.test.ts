@@ -35,22 +35,26 @@ describe('targets and report', () => {
     expect(rows[1]?.shown).toBe('4.0 ms');
   });
 
-  it('rates hits against nginx at every size with a target, and small ones against the node:http control too', () => {
+  it('rates hits against nginx at every size with a target (with the controls\' own ratios), and small ones against the node:http control too', () => {
     const server = (rps: number, valid = true) => ({ rps, valid, problems: valid ? [] : ['wrk saw errors'] });
-    const size = (label: string, k: number, node: number, nginx: number, nodeValid = true) => ({
+    const size = (label: string, [k, node, nodeDisk, nginx]: number[], nodeValid = true) => ({
       size: label,
-      servers: { kubecdn: server(k), node: server(node, nodeValid), nginx: server(nginx), varnish: server(nginx) },
-      vsNginx: k / nginx,
-      vsNode: k / node,
+      servers: { kubecdn: server(k!), node: server(node!, nodeValid), nodeDisk: server(nodeDisk!), nginx: server(nginx!), varnish: server(nginx!) },
+      vsNginx: k! / nginx!,
+      vsNode: k! / node!,
+      nodeVsNginx: node! / nginx!,
+      nodeDiskVsNginx: nodeDisk! / nginx!,
     });
-    const hits = { sizes: [size('1KiB', 800, 1000, 2000), size('64KiB', 900, 1000, 2000, false), size('16MiB', 90, 120, 100)] };
+    const older = { ...size('1MiB', [70, 80, 0, 100]), nodeDiskVsNginx: undefined }; // a result from before the disk control
+    const hits = { sizes: [size('1KiB', [800, 1000, 900, 2000]), size('64KiB', [900, 1000, 900, 2000], false), older, size('16MiB', [90, 120, 85, 100])] };
     const rows = targetRows({ ...results, coalesce: undefined, notify: undefined, hits } as unknown as BenchResults);
     expect(rows.map((r) => [r.what, r.verdict, r.shown])).toEqual([
-      ['cache-hit req/s 1KiB, kubecdn / nginx', 'MISS', '0.40x'],
+      ['cache-hit req/s 1KiB, kubecdn / nginx', 'MISS', '0.40x (node:http: 0.50x from memory, 0.45x from disk)'],
       ['cache-hit req/s 1KiB, kubecdn / node:http control', 'MISS', '0.80x (800 / 1000)'],
-      ['cache-hit req/s 64KiB, kubecdn / nginx', 'MISS', '0.45x'],
+      ['cache-hit req/s 64KiB, kubecdn / nginx', 'MISS', '0.45x (node:http: 0.50x from memory, 0.45x from disk)'],
       ['cache-hit req/s 64KiB, kubecdn / node:http control', 'INVALID', '0.90x (900 / 1000)'],
-      ['cache-hit req/s 16MiB, kubecdn / nginx', 'PASS', '0.90x'],
+      ['cache-hit req/s 1MiB, kubecdn / nginx', 'MISS', '0.70x (node:http: 0.80x from memory)'],
+      ['cache-hit req/s 16MiB, kubecdn / nginx', 'PASS', '0.90x (node:http: 1.20x from memory, 0.85x from disk)'],
     ]);
   });
 
