@@ -1,5 +1,5 @@
-// The node's HTTP server: the lean read path first, Express for everything else (expressApp.ts), and one log line
-// plus metrics per request (observe.ts).
+// The node's HTTP server: the lean read and write paths first (readPath.ts, writePath.ts), Express for everything
+// else (expressApp.ts), and one log line plus metrics per request (observe.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -8,9 +8,10 @@ import type { Deps } from '../deps.js';
 import { ApiError, apiError } from '../errors.js';
 import { accessLog } from '../log.js';
 import { leanCors } from './cors.js';
-import { createExpressApp } from './expressApp.js';
+import { createExpressApp, filesRouteDeps } from './expressApp.js';
 import { RequestObserver } from './observe.js';
 import { createReadPath } from './readPath.js';
+import { createWritePath } from './writePath.js';
 import { clientErrorCode, rawErrorResponse, sendError } from './respond.js';
 
 /**
@@ -48,10 +49,12 @@ export async function bindServer(server: http.Server, cfg: Config): Promise<stri
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
 }
 
-/** Starts answering: the lean read path first, Express for the rest. */
+/** Starts answering: the lean read and write paths first, Express for the rest. */
 export function serve(server: http.Server, deps: Deps): void {
   const app = createExpressApp(deps);
   const observer = new RequestObserver(deps.metrics, deps.log, accessLog(deps.log));
+  const cors = leanCors(deps.cfg.corsOrigins);
+  const redisReady = (): boolean => deps.redis.status === 'ready';
   const readPath = createReadPath({
     store: deps.store,
     heads: deps.heads,
@@ -59,16 +62,17 @@ export function serve(server: http.Server, deps: Deps): void {
     metrics: deps.metrics,
     cacheControlLatest: deps.cfg.cacheControlLatest,
     source: deps.source,
-    redisReady: () => deps.redis.status === 'ready',
+    redisReady,
     observer,
-    cors: leanCors(deps.cfg.corsOrigins),
+    cors,
   });
+  const writePath = createWritePath({ files: filesRouteDeps(deps), observer, cors, redisReady });
   // The latest response on each connection, so a parser error on it is never written into a response under way.
   const latest = new WeakMap<Duplex, http.ServerResponse>();
   server.removeAllListeners('request'); // the "starting" answer of createHttpServer
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     latest.set(req.socket, res);
-    if (readPath(req, res)) return;
+    if (readPath(req, res) || writePath(req, res)) return;
     observer.watch(req, res);
     app(req, res);
   });

@@ -42,8 +42,8 @@ export function jsonBody(limit: number): RequestHandler {
   return (req, res, next) => refuse(req, res, (err?: unknown) => (err ? next(err) : parse(req, res, parsed(next))));
 }
 
-function declaredOver(req: Request, maxBytes: number): boolean {
+export function declaredOver(req: Pick<Request, 'headers'>, maxBytes: number): boolean {
   return Number(req.headers['content-length'] ?? 0) > maxBytes;
 }
 
-const tooLarge = (maxBytes: number): ApiError => apiError('payload_too_large', `The body is larger than ${maxBytes} bytes.`);
+export const tooLarge = (maxBytes: number): ApiError => apiError('payload_too_large', `The body is larger than ${maxBytes} bytes.`);

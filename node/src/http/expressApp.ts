@@ -7,7 +7,7 @@ import { ApiError, apiError } from '../errors.js';
 import { bodyError, refuseDeclaredOver } from './bodies.js';
 import { compatRouter } from './compatRoutes.js';
 import { corsMiddleware } from './cors.js';
-import { filesRouter, type UploadDeps } from './filesRoutes.js';
+import { filesRouter, type FilesRouteDeps, type UploadDeps } from './filesRoutes.js';
 import { longestWaitMs } from './httpRules.js';
 import { lockRouter } from './lockRoutes.js';
 import { opsRouter } from './opsRoutes.js';
@@ -51,7 +51,18 @@ function routers(deps: Deps): Router[] {
     ra: deps.ra,
   });
   const ops = opsRouter({ nodeId: cfg.nodeId, redis: deps.redis, blobs: deps.blobs, hot: deps.hot, metrics: deps.metrics, cluster: deps.cluster, hub: deps.hub });
-  const uploads: UploadDeps = {
+  const uploads = uploadDeps(deps);
+  const files = filesRouter({ ...uploads, store: deps.store });
+  const locks = lockRouter({ leases: deps.leases, writeToken: cfg.writeToken, nodeId: cfg.nodeId, maxWaitMs: uploads.maxWaitMs });
+  const readCompat = { readCompatMaxFiles: cfg.readCompatMaxFiles, readCompatMaxBytes: cfg.readCompatMaxBytes };
+  const compat = compatRouter({ ...uploads, ...readCompat, store: deps.store, source: deps.source });
+  return [peers, ops, files, locks, compat];
+}
+
+/** What writing a file takes, from the node's parts (the /files and original-API routes, and writePath.ts). */
+function uploadDeps(deps: Deps): UploadDeps {
+  const { cfg } = deps;
+  return {
     writer: deps.writer,
     blobs: deps.blobs,
     metrics: deps.metrics,
@@ -60,12 +71,9 @@ function routers(deps: Deps): Router[] {
     jsonBodyMaxBytes: cfg.jsonBodyMaxBytes,
     maxWaitMs: longestWaitMs(cfg.idleTimeoutMs),
   };
-  const files = filesRouter({ ...uploads, store: deps.store });
-  const locks = lockRouter({ leases: deps.leases, writeToken: cfg.writeToken, nodeId: cfg.nodeId, maxWaitMs: uploads.maxWaitMs });
-  const readCompat = { readCompatMaxFiles: cfg.readCompatMaxFiles, readCompatMaxBytes: cfg.readCompatMaxBytes };
-  const compat = compatRouter({ ...uploads, ...readCompat, store: deps.store, source: deps.source });
-  return [peers, ops, files, locks, compat];
 }
+
+export const filesRouteDeps = (deps: Deps): FilesRouteDeps => ({ ...uploadDeps(deps), store: deps.store });
 
 /**
  * Pure: Express's own errors as catalogue errors. The body parser's carry a `type`; any other with a 4xx `status`

@@ -1,5 +1,7 @@
 // /files routes that change or list things: PUT, DELETE, versions, revert, listing. (GET/HEAD of a file's content
-// never reaches Express: see readPath.ts.)
+// never reaches Express: see readPath.ts; nor does a plain PUT: see writePath.ts, which shares upload and
+// writeResponse with the route here.)
+import type { IncomingMessage } from 'node:http';
 import express, { type Request, type Response, type Router } from 'express';
 import { apiError } from '../errors.js';
 import type { FilesPage, UnchangedAnswer, VersionsPage, WriteAnswer } from './answers.js';
@@ -12,7 +14,7 @@ import type { BlobStore } from '../storage/blobStore.js';
 import { requireToken } from './auth.js';
 import { jsonBody } from './bodies.js';
 import { contentTypeFor } from './httpRules.js';
-import { listQuery, lockOptions, putParams, revertTarget, versionsQuery } from './params.js';
+import { listQuery, lockOptions, putParams, revertTarget, versionsQuery, type PutParams } from './params.js';
 import { FILE, FILE_REVERT, FILE_VERSIONS, mount, mountFixed, nameOf } from './routing.js';
 
 /** What writing a file takes (these routes, and the original API's). */
@@ -50,18 +52,21 @@ export function filesRouter(deps: FilesRouteDeps): Router {
 
 async function putFile(deps: FilesRouteDeps, req: Request, res: Response): Promise<void> {
   const name = nameOf(FILE, req);
-  const p = putParams(req, deps.maxWaitMs);
+  respondWrite(res, name, await upload(deps, name, putParams(req, deps.maxWaitMs), req));
+}
+
+/** PUT /files/{name} once the name and parameters are checked: the body stored and committed as the new version. */
+export async function upload(deps: FilesRouteDeps, name: string, p: PutParams, body: IncomingMessage): Promise<WriteOutcome> {
   if (p.ifMatch !== undefined || p.ifNoneMatch !== undefined) {
     // Fail fast before reading a possibly large body; the commit checks again under the lock.
     const failed = checkPreconditions((await deps.store.state(name)).head, p.ifMatch, p.ifNoneMatch);
     if (failed) throw failed;
   }
-  const { sha256, size, stored } = await deps.blobs.receive(req, { maxBytes: deps.maxUploadBytes, expectedSha256: p.expectedSha256 });
+  const { sha256, size, stored } = await deps.blobs.receive(body, { maxBytes: deps.maxUploadBytes, expectedSha256: p.expectedSha256 });
   deps.metrics.bytesReceived.inc(size);
   const contentType = contentTypeFor(name, p.contentType);
   const intent = { kind: 'write', sha256, size, contentType, ifMatch: p.ifMatch, ifNoneMatch: p.ifNoneMatch } as const;
-  const outcome = await deps.writer.apply(name, intent, p.lock, stored);
-  respondWrite(res, name, outcome);
+  return deps.writer.apply(name, intent, p.lock, stored);
 }
 
 async function revert(deps: FilesRouteDeps, req: Request, res: Response): Promise<void> {
@@ -77,18 +82,23 @@ async function deleteFile(deps: FilesRouteDeps, req: Request, res: Response): Pr
 }
 
 function respondWrite(res: Response, name: string, outcome: WriteOutcome): void {
+  const a = writeResponse(name, outcome);
+  res.status(a.status).set(a.headers).json(a.body);
+}
+
+/** Pure: what a write answers — status, headers and JSON body — whichever path took it. */
+export function writeResponse(name: string, outcome: WriteOutcome): { status: number; headers: Record<string, string>; body: UnchangedAnswer | WriteAnswer } {
   if (outcome.kind === 'unchanged') {
-    if (outcome.head.sha256) res.setHeader('ETag', etagOf(outcome.head.sha256));
-    const body: UnchangedAnswer = { unchanged: true, name, ...outcome.head };
-    res.status(200).json(body);
-    return;
+    const headers: Record<string, string> = outcome.head.sha256 ? { ETag: etagOf(outcome.head.sha256) } : {};
+    return { status: 200, headers, body: { unchanged: true, name, ...outcome.head } };
   }
   const r = outcome.record;
-  if (r.sha256) res.setHeader('ETag', etagOf(r.sha256));
-  res.setHeader('X-Content-Version', String(r.version));
-  res.setHeader('Location', `${filePath(name)}?version=${r.version}`);
-  const body: WriteAnswer = { name, event: outcome.event, ...r };
-  res.status(r.deleted ? 200 : 201).json(body);
+  const headers: Record<string, string> = {
+    ...(r.sha256 ? { ETag: etagOf(r.sha256) } : {}),
+    'X-Content-Version': String(r.version),
+    Location: `${filePath(name)}?version=${r.version}`,
+  };
+  return { status: r.deleted ? 200 : 201, headers, body: { name, event: outcome.event, ...r } };
 }
 
 async function listVersions(deps: FilesRouteDeps, req: Request, res: Response): Promise<void> {
