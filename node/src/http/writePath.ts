@@ -39,11 +39,11 @@ export function createWritePath(deps: WritePathDeps): WritePath {
     const rawName = leanPutName(req.method, req.url ?? '');
     if (rawName === undefined) return false;
     deps.observer.watch(req, res);
-    res.metricsRoute = 'file';
     res.setHeader('X-Content-Type-Options', NOSNIFF['X-Content-Type-Options']);
     const cors = deps.cors(req.headers.origin);
     for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i] as string, cors[i + 1] as string);
-    void put(deps, req, res, rawName);
+    // (put answers every failure itself; this is for a failure in answering one)
+    put(deps, req, res, rawName).catch((err: unknown) => res.destroy(err as Error));
     return true;
   };
 }
@@ -52,6 +52,7 @@ async function put(deps: WritePathDeps, req: IncomingMessage, res: ServerRespons
   const { files } = deps;
   try {
     if (declaredOver(req, files.maxUploadBytes)) throw tooLarge(files.maxUploadBytes);
+    res.metricsRoute = 'file'; // (as in Express, where a body declared too large is refused before any route)
     const refusal = tokenRefusal(files.writeToken, req.headers.authorization);
     if (refusal) {
       for (const [k, v] of Object.entries(challengeOf(refusal))) res.setHeader(k, v);
@@ -66,7 +67,7 @@ async function put(deps: WritePathDeps, req: IncomingMessage, res: ServerRespons
     res.end(text);
   } catch (err) {
     // An unread request body cannot be left on a keep-alive connection: close it after answering (as expressApp.ts).
-    if (!req.complete) res.setHeader('Connection', 'close');
+    if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
     sendError(res, withDependencyState(err, deps.redisReady()));
   }
 }

@@ -22,7 +22,7 @@ import { Wakeups } from './wakeups.js';
 const ACQUIRE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local h = redis.call('HMGET', KEYS[1], 'holder', 'kind', 'expiresAt')
-  redis.call('HSET', KEYS[1], 'waited', '1')
+  redis.call('HSETNX', KEYS[1], 'waited', '1')
   return {0, h[1] or '', h[2] or '', h[3] or '0'}
 end
 -- the reads first: a key of the wrong type fails the script before it has written anything
