@@ -13,7 +13,7 @@ import { say } from './context.js';
 import type { Plan } from './plan.js';
 import { VERSIONS_PER_FILE, type ScalePlan } from './scaleData.js';
 import { measureMaintenance, type MaintResult } from './scaleMaint.js';
-import { hotPath, listing, redisMemory, type HotPathResult, type ListingResult, type RedisMemory } from './scaleMeasure.js';
+import { hotPath, listing, redisMemory, repairPasses, type HotPathResult, type ListingResult, type RedisMemory } from './scaleMeasure.js';
 import { measureRestart, type RestartResult } from './scaleRestart.js';
 import { measureCommits, seedBlobs, seedRedis, usedMemory, type CommitResult } from './scaleSeed.js';
 
@@ -63,7 +63,9 @@ async function measure(plan: Plan, runDir: string, cluster: BenchCluster, seeded
     const commits = await measureCommits(cluster.redis.redisUrl, s.files, s.commitFiles, salt);
     say(`scale: ${s.pages} listing pages, then the full listing`);
     const first = cluster.nodes[0] as BenchCluster['nodes'][number];
-    const list = await listing(first, s.files, s.pages, s.listingMaxS);
+    const before = await repairPasses(cluster.nodes);
+    const measured = await listing(first, s.files, s.pages, s.listingMaxS);
+    const list = { ...measured, repairs: { runningAtStart: before.running, finishedDuring: (await repairPasses(cluster.nodes)).finished - before.finished } };
     say('scale: hot path, against an empty cluster started for the comparison');
     const wrk = { connections: plan.connections, durationS: plan.durationS, timeoutS: plan.wrkTimeoutS };
     const hot = await withEmptyCluster(runDir, (empty) => hotPath(cluster, empty, wrk, plan.rounds));

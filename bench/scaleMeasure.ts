@@ -2,6 +2,7 @@
 // the product (its HTTP API, its Redis keys as the commit left them), with a bound on every loop.
 import type { Redis } from 'ioredis';
 import { keys } from '../node/src/metadata/keys.js';
+import { metric } from '../test/helpers/metrics.js';
 import { fileUrl, keepAliveAgent, putFile, sha256Hex, timed } from './client.js';
 import type { BenchCluster, BenchNode } from './cluster.js';
 import { randomDirs, scaleName, SCALE_ROOT } from './scaleData.js';
@@ -59,6 +60,19 @@ export interface ListingResult {
   /** one page (GET /files?prefix=<folder>&limit=), ms */
   readonly pageMs: Summary;
   readonly fullListing: { readonly names: number; readonly pages: number; readonly seconds: number; readonly complete: boolean };
+  /**
+   * The cluster's repair passes around the listing (every node's, summed): running when it started, finished while
+   * it ran. A pass over ~667,000 blobs shares Redis and the 2 cores with the listing; absent in older results.
+   */
+  readonly repairs?: { readonly runningAtStart: number; readonly finishedDuring: number };
+}
+
+/** Every node's repair passes: finished so far and running now, summed. */
+export async function repairPasses(nodes: readonly BenchNode[]): Promise<{ finished: number; running: number }> {
+  const each = await Promise.all(
+    nodes.map(async (n) => [await metric(n.url, 'kubecdn_repair_passes_total', { reason: 'repair' }), await metric(n.url, 'kubecdn_repair_passes_running')] as const),
+  );
+  return { finished: each.reduce((a, [f]) => a + f, 0), running: each.reduce((a, [, r]) => a + r, 0) };
 }
 
 interface Page {

@@ -83,6 +83,7 @@ export function scaleSection(s: ScaleResult): string {
     ['MEMORY USAGE (sampled)', `file hash ${int(mem.fileHashBytes)} B (${mem.fileHashEncoding}), content index entry ${int(mem.contentKeyBytes)} B, listing zset ${f(mem.listingZsetMB, 1, ' MB')}, events stream ${f(mem.eventsStreamMB, 1, ' MB')}`],
     [`listing page, ${l.pages} random folders, limit ${l.pageLimit}`, `p50 ${f(l.pageMs.p50, 1)} / p99 ${f(l.pageMs.p99, 1)} / max ${f(l.pageMs.max, 1)} ms`],
     ['full listing, cursor to cursor', `${int(l.fullListing.names)} names in ${int(l.fullListing.pages)} pages, ${f(l.fullListing.seconds, 1, ' s')}${l.fullListing.complete ? '' : ' (INCOMPLETE: time bound)'}`],
+    ...(l.repairs ? [['repair passes around the listing (all nodes)', `${int(l.repairs.runningAtStart)} running at its start, ${int(l.repairs.finishedDuring)} finished while it ran`]] : []),
     [`hot path: 1 KiB on ${h.node}, wrk median req/s`, `${int(h.fullRps)} with ${int(s.files)} files, ${int(h.emptyRps)} empty: ${f(h.ratio, 2, 'x')}`],
     [`GC pass (standalone node on one node's store + ${int(m.garbage)} garbage blobs, cluster stopped)`, `${f(m.gc.seconds, 1, ' s')}, ${int(m.gc.blobs)} blobs, ${int(m.gc.removed)} removed; ${io(m.gc.io)}`],
     ['scrub pass (same store, default rate)', `${f(m.scrub.seconds, 1, ' s')}, ${int(m.scrub.blobs)} blobs, ${int(m.scrub.removed)} corrupt; ${io(m.scrub.io)}`],

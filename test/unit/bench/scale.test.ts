@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { batches, blobOf, blobRelPath, dirCount, randomDirs, scaleName, scalePlan, sha256Of } from '../../../bench/scaleData.js';
 import { ioDelta, logLines, parseIo } from '../../../bench/scaleProbe.js';
-import { passRate, scaleRows } from '../../../bench/scaleReport.js';
+import { passRate, scaleRows, scaleSection } from '../../../bench/scaleReport.js';
 import type { ScaleResult } from '../../../bench/scale.js';
 import { recordJson, versionsOf } from '../../../bench/scaleSeed.js';
 
@@ -108,5 +108,21 @@ describe('scale targets', () => {
     expect(by('scrub')?.verdict).toBe('MISS'); // did not finish
     expect(by('hot path')?.verdict).toBe('PASS');
     expect(scaleRows(result(60)).find((r) => r.what.includes('repair pass'))?.verdict).toBe('PASS'); // 10,000/s
+  });
+
+  it('says how many repair passes overlapped the listing (absent in older results)', () => {
+    const base = result(60) as unknown as Record<string, Record<string, unknown>>;
+    const full = {
+      ...base,
+      copies: { a: 1 },
+      seed: { redisSeconds: 1, blobSeconds: 2 },
+      commits: { commits: 10, commitsPerSec: 5, redisCpuUsPerCommit: 100 },
+      memory: { ...base.memory, usedMemoryMB: 1, fileHashBytes: 1, fileHashEncoding: 'listpack', contentKeyBytes: 1, listingZsetMB: 1, eventsStreamMB: 0 },
+      maintenance: { ...base.maintenance, garbage: 0 },
+      restart: { ...base.restart, node: 'c', repair: { ...(base.restart?.repair as object), checked: 1, pushed: 0, failed: 0 } },
+    };
+    const withRepairs = { ...full, listing: { ...base.listing, pageLimit: 100, pageMs: { p50: 1, p99: 60, max: 70 }, repairs: { runningAtStart: 1, finishedDuring: 2 } } };
+    expect(scaleSection(withRepairs as unknown as ScaleResult)).toContain('| repair passes around the listing (all nodes) | 1 running at its start, 2 finished while it ran |');
+    expect(scaleSection({ ...withRepairs, listing: { ...withRepairs.listing, repairs: undefined } } as unknown as ScaleResult)).not.toContain('repair passes around');
   });
 });
