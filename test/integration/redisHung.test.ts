@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { startNode } from '../helpers/node.js';
 import { tempDir } from '../helpers/nodeProcess.js';
-import { launchRedis, onFreePort } from '../helpers/redis.js';
+import { put } from '../helpers/http.js';
+import { launchRedis, onFreePort, waitFor } from '../helpers/redis.js';
+import { readSse } from '../helpers/sse.js';
 
 describe('Redis hung', () => {
   it('a read of an uncached name and a write answer 503 unavailable with Retry-After', async () => {
@@ -33,4 +35,38 @@ describe('Redis hung', () => {
       await redis.proc.stop('SIGKILL');
     }
   });
+
+  // The replay of /events reads the stream on the command connection. A read that failed (here: timed out while Redis
+  // hung, or cut by a restart) used to drop the subscriber, lost for good to a client that does not reconnect (CI).
+  // 'hangs' fails without the retry every time; in 'restarts' ioredis may resend the cut read itself, or fail it after
+  // its retries (CI's case): it covers the wait for the connection to be ready again.
+  for (const outage of ['hangs', 'restarts'] as const) {
+    it(`/events keeps a subscriber whose replay read failed when Redis ${outage}, and catches it up after`, async () => {
+      const dir = await tempDir();
+      const first = await onFreePort('redis-server', async (port) => ({ port, proc: await launchRedis(port, dir) }));
+      let proc = first.proc;
+      const node = await startNode(`redis://127.0.0.1:${first.port}`, { REDIS_COMMAND_TIMEOUT_MS: '300' });
+      const bounded = { signal: AbortSignal.timeout(30_000) };
+      try {
+        expect((await put(node.url, 'hung/before', 'written before')).status).toBe(201);
+        process.kill(proc.pid, 'SIGSTOP');
+        const sse = await readSse(`${node.url}/events?from=0`); // headers first; the replay's read then waits on Redis
+        if (outage === 'restarts') await proc.stop('SIGKILL');
+        // /readyz asks Redis after the replay read was sent: its 503 comes after that read failed or was cut
+        const down = await fetch(`${node.url}/readyz`, bounded);
+        if (outage === 'hangs') process.kill(proc.pid, 'SIGCONT');
+        else proc = await launchRedis(first.port, dir); // empty: no persistence, as after a wipe
+        expect(down.status).toBe(503);
+        await waitFor(async () => (await fetch(`${node.url}/readyz`, bounded)).status === 200, 15_000, 'ready again');
+        expect((await put(node.url, 'hung/after', 'written after')).status).toBe(201);
+        const expected = outage === 'hangs' ? ['hung/before', 'hung/after'] : ['hung/after'];
+        await waitFor(() => sse.events.length >= expected.length, 10_000, 'the replayed and the live event');
+        expect(sse.events.map((e) => e.data.filename)).toEqual(expected);
+        sse.close();
+      } finally {
+        await node.close();
+        await proc.stop('SIGKILL');
+      }
+    });
+  }
 });

@@ -20,13 +20,15 @@ import type { Notification, Subscriber } from './subscriber.js';
 // Small, because 50 replays at once keep 50 batches in flight: with 200 the 50 idle clients above peaked at
 // +45-77 MB RSS, with 50 at +22-29 MB. A stalled replay holds no batch while it waits (it reads again from lastId).
 const REPLAY_BATCH = 50;
+/** Between retries of a replay read that failed while the connection stayed up (a Redis that answers too slowly). */
+const REPLAY_RETRY_PAUSE_MS = 250;
 export const STREAM_ID_RE = /^\d{1,20}-\d{1,20}$/;
 const U64_MAX = 2n ** 64n - 1n;
 
 export interface SseLimits {
   /** the replay reads on only while the client's unsent bytes are at most this */
   readonly replayHighWaterBytes: number;
-  /** how long a replay waits for a full socket to drain before the client is dropped */
+  /** how long a replay waits for a full socket to drain, or retries a failed read, before the client is dropped */
   readonly replayStallMs: number;
   /** a client whose unsent bytes pass this is dropped */
   readonly clientMaxBytes: number;
@@ -102,6 +104,7 @@ class Client {
     private readonly redis: Redis,
     private readonly limits: SseLimits,
     private readonly waiting: () => void,
+    private readonly redisBack: (deadline: number) => Promise<void>,
   ) {}
 
   /** Unsent bytes: in the response and its socket, not yet taken by the kernel. */
@@ -136,7 +139,7 @@ class Client {
     try {
       do {
         this.reread = false;
-        end = await this.replay();
+        end = await this.replayRetrying();
       } while (end === 'done' && this.reread);
     } finally {
       this.running = this.replaying = false;
@@ -145,6 +148,25 @@ class Client {
       if (end === 'done') for (const [id, data] of pending) this.send(id, data);
     }
     return end;
+  }
+
+  /**
+   * replay(), read again after a failed read until replayStallMs passes. A read fails when Redis restarts under it or
+   * stops answering; dropping the client then lost it for good to a client that does not reconnect (CI: a replay in
+   * flight when the test's Redis was killed). Retrying keeps its place: live events wait in `pending` meanwhile, and
+   * the retry reads the stream from lastId, so nothing is skipped.
+   */
+  private async replayRetrying(): Promise<ReplayEnd> {
+    const deadline = Date.now() + this.limits.replayStallMs;
+    for (;;) {
+      try {
+        return await this.replay();
+      } catch (err) {
+        if (this.res.destroyed) return 'closed';
+        if (Date.now() >= deadline) throw err;
+        await this.redisBack(deadline);
+      }
+    }
   }
 
   private async replay(): Promise<ReplayEnd> {
@@ -206,6 +228,7 @@ export class EventHub {
   private readonly limits: SseLimits;
   private heartbeat: NodeJS.Timeout | undefined;
   private checkQueued = false;
+  private readyAgain: Promise<void> | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -235,7 +258,7 @@ export class EventHub {
       throw apiError('invalid_request', 'Last-Event-ID / from must be a stream id such as 1700000000000-0.');
     }
     if (this.clients.size >= this.opts.maxClients) throw apiError('too_many_subscribers');
-    const client = new Client(res, this.redis, this.limits, () => this.queueCheck());
+    const client = new Client(res, this.redis, this.limits, () => this.queueCheck(), (deadline) => this.redisBack(deadline));
     this.clients.add(client);
     this.metrics.sseClients.set(this.clients.size);
     res.on('close', () => {
@@ -260,6 +283,34 @@ export class EventHub {
     res.write(`: connected\nid: ${client.lastId}\n\n`);
     this.startHeartbeat();
     await this.replay(client);
+  }
+
+  /**
+   * Resolves when a failed replay read may be tried again: once the command connection is ready again, or after a
+   * pause when it is (Redis answering slowly), never past the deadline.
+   */
+  private redisBack(deadline: number): Promise<void> {
+    const ready = this.redis.status === 'ready';
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ready ? REPLAY_RETRY_PAUSE_MS : Math.max(0, deadline - Date.now())).unref();
+      if (!ready) {
+        void this.nextReady().then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }
+    });
+  }
+
+  /** One 'ready' listener shared by every waiting client (hundreds of them would each add one otherwise). */
+  private nextReady(): Promise<void> {
+    this.readyAgain ??= new Promise((resolve) => {
+      this.redis.once('ready', () => {
+        this.readyAgain = undefined;
+        resolve();
+      });
+    });
+    return this.readyAgain;
   }
 
   /** The newest id in the stream, so a client without Last-Event-ID starts from now. */
