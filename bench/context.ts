@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCluster } from './cluster.js';
+import type { KubecdnDisk } from './kubecdnDisk.js';
 import type { Plan } from './plan.js';
 import type { Server } from './servers.js';
 
@@ -19,6 +20,8 @@ export interface Ctx {
   readonly baseline: Server;
   /** node:http streaming the same files from disk on every GET: what Node reaches without sendfile (hits only) */
   readonly baselineDisk: Server;
+  /** a standalone kubecdn node with the large hot tier off: kubecdn's disk path for big files (hits only) */
+  readonly kubecdnDisk: KubecdnDisk;
   readonly cluster: BenchCluster;
 }
 

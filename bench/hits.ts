@@ -1,6 +1,8 @@
 // Cache hits: the same random bytes served by nginx (from disk, sendfile), Varnish (from memory, after one fetch
 // from that nginx), two plain node:http servers (the controls, bench/baselineServer.ts: from memory, and streaming
-// from disk) and a kubecdn home node (local copy), measured with identical wrk runs, interleaved by round.
+// from disk) and a kubecdn home node (local copy), measured with identical wrk runs, interleaved by round. Sizes the
+// small hot tier does not take are also read from a standalone kubecdn node with its large tier off (kubecdnDisk.ts):
+// kubecdn's disk path, since the cluster answers a big blob read more than once from memory.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -13,8 +15,17 @@ import { HIT_SIZES, type FileSize } from './plan.js';
 import { median, ratio, roundOrder } from './stats.js';
 import { runWrk, type WrkRun, type WrkSettings } from './wrk.js';
 
-export const HIT_SERVERS = ['nginx', 'varnish', 'node', 'nodeDisk', 'kubecdn'] as const;
+export const HIT_SERVERS = ['nginx', 'varnish', 'node', 'nodeDisk', 'kubecdn', 'kubecdnDisk'] as const;
 export type HitServer = (typeof HIT_SERVERS)[number];
+/** Measured at every size; kubecdnDisk only above SMALL_TIER_MAX_BYTES. */
+type AlwaysServer = Exclude<HitServer, 'kubecdnDisk'>;
+
+/** The node's HOT_CACHE_MAX_OBJECT_BYTES default (node/src/config.ts): bigger blobs go to the large tier. */
+export const SMALL_TIER_MAX_BYTES = 1024 * 1024 + 64 * 1024;
+
+/** The servers measured for a size. Pure. */
+export const serversFor = (bytes: number): readonly HitServer[] =>
+  bytes > SMALL_TIER_MAX_BYTES ? HIT_SERVERS : HIT_SERVERS.filter((s) => s !== 'kubecdnDisk');
 
 export interface HitServerResult {
   readonly url: string;
@@ -33,7 +44,7 @@ export interface HitSizeResult {
   readonly bytes: number;
   /** the kubecdn node measured: a home of the blob (a local copy) */
   readonly kubecdnNode: string;
-  readonly servers: Readonly<Record<HitServer, HitServerResult>>;
+  readonly servers: Readonly<Record<AlwaysServer, HitServerResult>> & { readonly kubecdnDisk?: HitServerResult };
   readonly vsNginx: number | undefined;
   readonly vsVarnish: number | undefined;
   /** kubecdn / the plain node:http server: what kubecdn's own work costs */
@@ -44,6 +55,9 @@ export interface HitSizeResult {
   readonly vsNodeDisk: number | undefined;
   /** node:http streaming from disk / nginx (sendfile): what Node allows from disk here */
   readonly nodeDiskVsNginx: number | undefined;
+  /** kubecdn's disk path (large tier off) / nginx, and / node:http from disk; absent below the large tier's sizes */
+  readonly diskPathVsNginx?: number | undefined;
+  readonly diskPathVsNodeDisk?: number | undefined;
   readonly p99VsNginx: number | undefined;
   /** Varnish's own counters over this size's runs: proof that it answered from its cache */
   readonly varnishCache: { readonly hits: number; readonly misses: number };
@@ -87,18 +101,19 @@ async function writeLoad(ctx: Ctx, n: number): Promise<{ putsPerNode: number; se
 
 async function measureSize(ctx: Ctx, size: FileSize, wrk: WrkSettings): Promise<HitSizeResult> {
   const { plan } = ctx;
-  const urls = await prepare(ctx, size);
+  const list = serversFor(size.bytes);
+  const urls = await prepare(ctx, size, list);
   say(`hits ${size.label}: warming (${plan.warmS} s each), then ${plan.rounds} rounds of ${plan.durationS} s per server`);
-  for (const s of HIT_SERVERS) await runWrk(urls.url[s], { ...wrk, durationS: plan.warmS });
+  for (const s of list) await runWrk(urls.url[s] ?? '', { ...wrk, durationS: plan.warmS });
   const before = await varnishCounters(ctx);
-  const runs: Record<HitServer, WrkRun[]> = { nginx: [], varnish: [], node: [], nodeDisk: [], kubecdn: [] };
-  for (const { round, server } of roundOrder(HIT_SERVERS, plan.rounds)) {
-    const run = await runWrk(urls.url[server], wrk);
+  const runs: Record<HitServer, WrkRun[]> = { nginx: [], varnish: [], node: [], nodeDisk: [], kubecdn: [], kubecdnDisk: [] };
+  for (const { round, server } of roundOrder(list, plan.rounds)) {
+    const run = await runWrk(urls.url[server] ?? '', wrk);
     runs[server].push(run);
     say(`  round ${round} ${server.padEnd(8)} ${run.rps.toFixed(0).padStart(7)} req/s  p99 ${run.latencyMs.p99 ?? '?'} ms${run.valid ? '' : `  INVALID: ${run.problem}`}`);
   }
   const after = await varnishCounters(ctx);
-  const servers = Object.fromEntries(HIT_SERVERS.map((s) => [s, summarizeRuns(urls.url[s], runs[s], size.bytes)])) as Record<HitServer, HitServerResult>;
+  const servers = Object.fromEntries(list.map((s) => [s, summarizeRuns(urls.url[s] ?? '', runs[s], size.bytes)])) as HitSizeResult['servers'];
   return {
     size: size.label,
     bytes: size.bytes,
@@ -110,6 +125,10 @@ async function measureSize(ctx: Ctx, size: FileSize, wrk: WrkSettings): Promise<
     nodeVsNginx: ratio(servers.node.rps, servers.nginx.rps),
     vsNodeDisk: ratio(servers.kubecdn.rps, servers.nodeDisk.rps),
     nodeDiskVsNginx: ratio(servers.nodeDisk.rps, servers.nginx.rps),
+    ...(servers.kubecdnDisk && {
+      diskPathVsNginx: ratio(servers.kubecdnDisk.rps, servers.nginx.rps),
+      diskPathVsNodeDisk: ratio(servers.kubecdnDisk.rps, servers.nodeDisk.rps),
+    }),
     p99VsNginx: ratio(servers.kubecdn.p99Ms, servers.nginx.p99Ms),
     varnishCache: { hits: after.hits - before.hits, misses: after.misses - before.misses },
   };
@@ -131,11 +150,10 @@ export function summarizeRuns(url: string, runs: readonly WrkRun[], bytes: numbe
   };
 }
 
-/**
- * The same bytes in nginx's root and in kubecdn; checks that every server serves them, that kubecdn answers from a local
- * copy (X-Cache: HIT) and that Varnish's second answer comes from its cache (X-Varnish carries two transaction ids).
- */
-async function prepare(ctx: Ctx, size: FileSize): Promise<{ url: Record<HitServer, string>; kubecdnNode: string }> {
+type Urls = Record<AlwaysServer, string> & { kubecdnDisk?: string };
+
+/** The same bytes in nginx's root and in kubecdn (and, for big sizes, in the disk-path node), checked (checkServed). */
+async function prepare(ctx: Ctx, size: FileSize, list: readonly HitServer[]): Promise<{ url: Urls; kubecdnNode: string }> {
   const { cluster } = ctx;
   const bytes = randomBytes(size.bytes);
   const sha = sha256Hex(bytes);
@@ -145,24 +163,36 @@ async function prepare(ctx: Ctx, size: FileSize): Promise<{ url: Record<HitServe
   await putFile(cluster.nodes[0]?.url ?? '', name, bytes, cluster.token);
   const home = cluster.homesOf(sha)[0];
   if (!home) throw new Error(`no home for ${name}`);
-  const url = {
+  const url: Urls = {
     nginx: `${ctx.nginx.url}/${name}`,
     varnish: `${ctx.varnish.url}/${name}`,
     node: `${ctx.baseline.url}/${name}`,
     nodeDisk: `${ctx.baselineDisk.url}/${name}`,
     kubecdn: fileUrl(home.url, name),
   };
-  for (const s of HIT_SERVERS) {
-    const r = await timed(url[s]);
+  if (list.includes('kubecdnDisk')) {
+    await putFile(ctx.kubecdnDisk.url, name, bytes, ctx.kubecdnDisk.token);
+    url.kubecdnDisk = fileUrl(ctx.kubecdnDisk.url, name);
+  }
+  await checkServed(url, list, sha, `${name} on ${home.id}`);
+  return { url, kubecdnNode: home.id };
+}
+
+/**
+ * Every server serves the bytes; kubecdn answers from a local copy (X-Cache: HIT) and Varnish's second answer comes
+ * from its cache (X-Varnish carries two transaction ids).
+ */
+async function checkServed(url: Urls, list: readonly HitServer[], sha: string, what: string): Promise<void> {
+  for (const s of list) {
+    const r = await timed(url[s] ?? '');
     if (r.status !== 200 || r.sha256 !== sha) throw new Error(`${s} ${url[s]}: status ${r.status}, sha256 ${r.sha256 === sha ? 'ok' : 'differs'}`);
   }
   const k = await timed(url.kubecdn);
-  if (k.headers['x-cache'] !== 'HIT') throw new Error(`kubecdn ${home.id} is a home of ${name} but answered X-Cache: ${String(k.headers['x-cache'])}`);
+  if (k.headers['x-cache'] !== 'HIT') throw new Error(`kubecdn: ${what} (a home) answered X-Cache: ${String(k.headers['x-cache'])}`);
   const v = await timed(url.varnish);
   if (String(v.headers['x-varnish'] ?? '').split(' ').length !== 2) {
-    throw new Error(`Varnish did not cache ${name}: X-Varnish ${String(v.headers['x-varnish'])}, Age ${String(v.headers.age)}`);
+    throw new Error(`Varnish did not cache ${what}: X-Varnish ${String(v.headers['x-varnish'])}, Age ${String(v.headers.age)}`);
   }
-  return { url, kubecdnNode: home.id };
 }
 
 const exec = promisify(execFile);

@@ -11,6 +11,7 @@ import { runColdMiss } from './coldMiss.js';
 import { startCluster } from './cluster.js';
 import { ROOT, say, type Ctx } from './context.js';
 import { runHits } from './hits.js';
+import { startKubecdnDisk } from './kubecdnDisk.js';
 import { runLocks } from './locks.js';
 import { runMinio } from './minio.js';
 import { describeMachine } from './machine.js';
@@ -62,19 +63,20 @@ async function withServers(plan: Plan, runDir: string, record: (s: Section, v: u
   if (sections.length === 0) return;
   const www = path.join(runDir, 'www');
   await fs.mkdir(www, { recursive: true, mode: 0o755 });
-  say('starting nginx, Varnish, two plain Node servers (the controls: from memory, from disk) and a 3-node kubecdn cluster (R=2)');
+  say('starting nginx, Varnish, two plain Node servers (the controls: from memory, from disk), a standalone kubecdn node with its large hot tier off and a 3-node kubecdn cluster (R=2)');
   const nginx = await startNginx(runDir, www);
   const varnish = await startVarnish(runDir, nginx.port);
   const baseline = await startNodeBaseline(runDir, www);
   const baselineDisk = await startNodeBaseline(runDir, www, 'disk');
+  const kubecdnDisk = await startKubecdnDisk(runDir);
   const cluster = await startCluster(runDir, 'main');
-  const ctx: Ctx = { plan, runDir, www, nginx, varnish, baseline, baselineDisk, cluster };
+  const ctx: Ctx = { plan, runDir, www, nginx, varnish, baseline, baselineDisk, kubecdnDisk, cluster };
   try {
     for (const s of sections) {
       await RUNNERS[s](ctx).then((v) => record(s, v), (e: unknown) => fail(s, e));
     }
   } finally {
-    await Promise.all([cluster.stop(), varnish.child.stop(), nginx.child.stop(), baseline.child.stop(), baselineDisk.child.stop()]);
+    await Promise.all([cluster.stop(), varnish.child.stop(), nginx.child.stop(), baseline.child.stop(), baselineDisk.child.stop(), kubecdnDisk.stop()]);
   }
 }
 

@@ -44,9 +44,10 @@ function targetsSection(r: BenchResults): string {
 
 function hitsSection(h: HitsResult): string {
   const rows = h.sizes.map((s) => {
-    const { nginx, varnish, node, nodeDisk, kubecdn } = s.servers;
+    const { nginx, varnish, node, nodeDisk, kubecdn, kubecdnDisk } = s.servers;
     const t = TARGETS.hitVsNginx[s.size];
-    const valid = nginx.valid && varnish.valid && node.valid && nodeDisk.valid && kubecdn.valid;
+    const all = [nginx, varnish, node, nodeDisk, kubecdn, ...(kubecdnDisk ? [kubecdnDisk] : [])];
+    const valid = all.every((x) => x.valid);
     return [
       s.size,
       int(nginx.rps),
@@ -54,20 +55,23 @@ function hitsSection(h: HitsResult): string {
       int(node.rps),
       int(nodeDisk.rps),
       int(kubecdn.rps),
+      int(kubecdnDisk?.rps),
       fixed(s.vsNginx, 2, 'x'),
       fixed(s.vsVarnish, 2, 'x'),
       fixed(s.nodeVsNginx, 2, 'x'),
       fixed(s.vsNode, 2, 'x'),
       fixed(s.nodeDiskVsNginx, 2, 'x'),
       fixed(s.vsNodeDisk, 2, 'x'),
+      fixed(s.diskPathVsNginx, 2, 'x'),
+      fixed(s.diskPathVsNodeDisk, 2, 'x'),
       `${fixed(nginx.p99Ms, 2)} / ${fixed(varnish.p99Ms, 2)} / ${fixed(node.p99Ms, 2)} / ${fixed(nodeDisk.p99Ms, 2)} / ${fixed(kubecdn.p99Ms, 2)}`,
       `${int(nginx.payloadMBps)} / ${int(varnish.payloadMBps)} / ${int(kubecdn.payloadMBps)}`,
       `${s.varnishCache.hits}/${s.varnishCache.misses}`,
       t ? `${describeTarget(t, 'x')}: **${verdict(s.vsNginx, t, kubecdn.valid && nginx.valid)}**` : 'none',
-      valid ? '' : 'INVALID: ' + [...nginx.problems, ...varnish.problems, ...node.problems, ...nodeDisk.problems, ...kubecdn.problems].join('; '),
+      valid ? '' : 'INVALID: ' + all.flatMap((x) => x.problems).join('; '),
     ];
   });
-  const head = ['size', 'nginx req/s', 'varnish req/s', 'node req/s', 'node-disk req/s', 'kubecdn req/s', 'kubecdn/nginx', 'kubecdn/varnish', 'node/nginx', 'kubecdn/node', 'node-disk/nginx', 'kubecdn/node-disk', 'p99 ms n / v / node / nd / k', 'MB/s n / v / k', 'varnish hit/miss', 'target', 'flags'];
+  const head = ['size', 'nginx req/s', 'varnish req/s', 'node req/s', 'node-disk req/s', 'kubecdn req/s', 'kubecdn-disk req/s', 'kubecdn/nginx', 'kubecdn/varnish', 'node/nginx', 'kubecdn/node', 'node-disk/nginx', 'kubecdn/node-disk', 'kubecdn-disk/nginx', 'kubecdn-disk/node-disk', 'p99 ms n / v / node / nd / k', 'MB/s n / v / k', 'varnish hit/miss', 'target', 'flags'];
   const w = h.wrk;
   return (
     `## Cache hits\n\n\`wrk -t1 -c${w.connections} -d${w.durationS}s --timeout ${w.timeoutS}s --latency\`, ${w.rounds} rounds interleaved ` +
@@ -75,7 +79,9 @@ function hitsSection(h: HitsResult): string {
     `(local copy, X-Cache: HIT checked first). "node" is the control: a plain node:http server answering from memory with ` +
     `the same headers (bench/baselineServer.ts), i.e. the most node:http allows on this machine; "node-disk" is the same ` +
     `server streaming the file from disk on every GET (256 KiB reads piped into the response): what Node allows where ` +
-    `nginx uses sendfile and kubecdn reads a copy too big for its hot cache. MB/s is body bytes. ` +
+    `nginx uses sendfile and kubecdn reads a copy from disk. Above the small hot tier's sizes, kubecdn keeps a blob read ` +
+    `again in memory (its large tier), so "kubecdn" answers big hits from memory; "kubecdn-disk" is a standalone ` +
+    `node with the large tier off (HOT_LARGE_MAX_BYTES=0): kubecdn's disk path. MB/s is body bytes. ` +
     `Every kubecdn node first took ${h.preWrites.putsPerNode} small PUTs (${h.preWrites.seconds.toFixed(1)} s): hits are ` +
     `measured on processes with a write history.\n\n${table(head, rows)}`
   );

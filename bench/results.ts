@@ -42,7 +42,8 @@ function hitRows(r: BenchResults): TargetRow[] {
     const valid = s.servers.kubecdn.valid && s.servers.nginx.valid;
     const note = [...s.servers.kubecdn.problems, ...s.servers.nginx.problems][0];
     // what the node:http controls reach against the same nginx in the same run: the floor Node sets at this size
-    const floor = s.nodeVsNginx === undefined ? '' : ` (node:http: ${fixed(s.nodeVsNginx, 2, 'x')} from memory${s.nodeDiskVsNginx === undefined ? '' : `, ${fixed(s.nodeDiskVsNginx, 2, 'x')} from disk`})`;
+    const diskPath = s.diskPathVsNginx === undefined ? '' : `; kubecdn from disk ${fixed(s.diskPathVsNginx, 2, 'x')}`;
+    const floor = s.nodeVsNginx === undefined ? '' : ` (node:http: ${fixed(s.nodeVsNginx, 2, 'x')} from memory${s.nodeDiskVsNginx === undefined ? '' : `, ${fixed(s.nodeDiskVsNginx, 2, 'x')} from disk`}${diskPath})`;
     const vsNginx = row({ what: `cache-hit req/s ${s.size}, kubecdn / nginx`, value: s.vsNginx, target, unit: 'x', shown: `${fixed(s.vsNginx, 2, 'x')}${floor}`, valid, note });
     const control = TARGETS.hitVsControl[s.size];
     if (!control) return [vsNginx];

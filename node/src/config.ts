@@ -74,6 +74,9 @@ const settings = {
   cacheMaxBytes: env('CACHE_MAX_BYTES', int(0, 1 * GiB)),
   hotCacheMaxBytes: env('HOT_CACHE_MAX_BYTES', int(0, 64 * MiB)),
   hotCacheMaxObjectBytes: env('HOT_CACHE_MAX_OBJECT_BYTES', int(0, 1 * MiB + 64 * 1024)),
+  /** memory for big hot blobs, kept from their second read on (storage/hotCache.ts); 0 disables */
+  hotLargeMaxBytes: env('HOT_LARGE_MAX_BYTES', int(0, 128 * MiB)),
+  hotLargeMaxObjectBytes: env('HOT_LARGE_MAX_OBJECT_BYTES', int(0, 32 * MiB)),
   headCacheMaxEntries: env('HEAD_CACHE_MAX_ENTRIES', int(0, 100_000)),
   /** browser pages on these origins may read (and, with the token, write): "*" or a list; unset: no CORS */
   corsOrigins: env('CORS_ORIGINS', corsOrigins.optional()),

@@ -148,7 +148,12 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
     probe: cfg.lockProbe ? criticalSectionProbe(redis, cfg.lockProbeHoldMs) : undefined,
     log: log.child({ component: 'writer' }),
   });
-  const hot = new HotCache(cfg.hotCacheMaxBytes, cfg.hotCacheMaxObjectBytes);
+  const hot = new HotCache({
+    maxBytes: cfg.hotCacheMaxBytes,
+    maxObjectBytes: cfg.hotCacheMaxObjectBytes,
+    largeMaxBytes: cfg.hotLargeMaxBytes,
+    largeMaxObjectBytes: cfg.hotLargeMaxObjectBytes,
+  });
   const source = { blobs, hot, cache, integrity, metrics, fetcher: cluster?.fetcher };
   const ra = lock instanceof RicartAgrawalaLock ? lock : undefined;
   const deps: Deps = { cfg, log, metrics, redis, store, writer, leases, blobs, integrity, source, hot, cache, heads, subscriber, hub, cluster, ra };

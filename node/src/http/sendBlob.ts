@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics.js';
 import { isNotFound, type BlobStore } from '../storage/blobStore.js';
 import type { HotCache } from '../storage/hotCache.js';
 import type { Integrity } from '../storage/integrity.js';
+import { MemorySink } from '../storage/memorySink.js';
 import { pumpBlob, type OpenBlob } from '../storage/pump.js';
 import { isIntegrityError, type VerifyFrom } from '../storage/verify.js';
 
@@ -98,12 +99,32 @@ function endWith(res: ServerResponse, b: Body, buf: Buffer): void {
   res.end(b.status === 206 ? buf.subarray(b.start, b.end + 1) : buf);
 }
 
+/** A large blob read from disk: into the hot cache's large tier when it was read before (hotCache.ts decides). */
+function keepIfHot(src: BlobSource, t: Blob): void {
+  src.hot
+    .readLarge(t.sha256, t.size, () => loadWhole(src, t))
+    .then(() => src.metrics.hotCacheBytes.set(src.hot.bytes))
+    .catch((err: unknown) => {
+      // a bad copy: quarantined and healed, as when a download finds it; anything else (gone meanwhile) just is not kept
+      if (isIntegrityError(err)) void src.integrity.corruptAndHeal(err, 'read', t.size);
+    });
+}
+
+/** The whole local copy in memory, read and verified as a download is. */
+async function loadWhole(src: BlobSource, t: Blob): Promise<Buffer> {
+  const open = await src.blobs.openChecked(t.sha256, t.size);
+  const sink = new MemorySink(t.size);
+  await pumpBlob(open, sink, { sha256: t.sha256, size: t.size, onBad: () => src.blobs.condemn(t.sha256) });
+  return sink.buffer();
+}
+
 /** From this node's disk; throws ENOENT or an IntegrityError before anything is written. */
 async function sendLocal(src: BlobSource, res: ServerResponse, t: Blob, b: Body): Promise<void> {
   if (src.hot.admits(t.size)) return endWith(res, b, await loadHot(src, t));
   const whole = b.status === 200;
   // a whole object is read to the end of the file (bytes past its size fail the check), a range to its end
   const open = await src.blobs.openChecked(t.sha256, t.size, b.start, whole ? undefined : b.end);
+  keepIfHot(src, t); // a copy that opened with the right size (not condemned) is worth keeping
   if (!whole && !src.blobs.verifiedSince(t.sha256, open.stat)) {
     // A part cannot be checked against the whole's digest: verify the whole once (remembered until it changes).
     const bad = await src.blobs.verifyFile(t.sha256).catch(async (err: unknown) => {

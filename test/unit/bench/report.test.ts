@@ -46,7 +46,8 @@ describe('targets and report', () => {
       nodeDiskVsNginx: nodeDisk! / nginx!,
     });
     const older = { ...size('1MiB', [70, 80, 0, 100]), nodeDiskVsNginx: undefined }; // a result from before the disk control
-    const hits = { sizes: [size('1KiB', [800, 1000, 900, 2000]), size('64KiB', [900, 1000, 900, 2000], false), older, size('16MiB', [90, 120, 85, 100])] };
+    const big = { ...size('16MiB', [90, 120, 85, 100]), diskPathVsNginx: 0.75 }; // with kubecdn's disk path measured
+    const hits = { sizes: [size('1KiB', [800, 1000, 900, 2000]), size('64KiB', [900, 1000, 900, 2000], false), older, big] };
     const rows = targetRows({ ...results, coalesce: undefined, notify: undefined, hits } as unknown as BenchResults);
     expect(rows.map((r) => [r.what, r.verdict, r.shown])).toEqual([
       ['cache-hit req/s 1KiB, kubecdn / nginx', 'MISS', '0.40x (node:http: 0.50x from memory, 0.45x from disk)'],
@@ -54,7 +55,7 @@ describe('targets and report', () => {
       ['cache-hit req/s 64KiB, kubecdn / nginx', 'MISS', '0.45x (node:http: 0.50x from memory, 0.45x from disk)'],
       ['cache-hit req/s 64KiB, kubecdn / node:http control', 'INVALID', '0.90x (900 / 1000)'],
       ['cache-hit req/s 1MiB, kubecdn / nginx', 'MISS', '0.70x (node:http: 0.80x from memory)'],
-      ['cache-hit req/s 16MiB, kubecdn / nginx', 'PASS', '0.90x (node:http: 1.20x from memory, 0.85x from disk)'],
+      ['cache-hit req/s 16MiB, kubecdn / nginx', 'PASS', '0.90x (node:http: 1.20x from memory, 0.85x from disk; kubecdn from disk 0.75x)'],
     ]);
   });
 

@@ -1,6 +1,6 @@
 // What wrk prints, parsed, and the rounds of a run summarized (bench/wrk.ts, bench/hits.ts).
 import { describe, expect, it } from 'vitest';
-import { summarizeRuns } from '../../../bench/hits.js';
+import { serversFor, SMALL_TIER_MAX_BYTES, summarizeRuns } from '../../../bench/hits.js';
 import { parseDurationMs, parseSize, parseWrk, wrkArgs, type WrkRun } from '../../../bench/wrk.js';
 
 const WRK_OK = `Running 1s test @ http://127.0.0.1:45095/a.bin
@@ -79,5 +79,13 @@ describe('wrk output', () => {
     expect(ok).toMatchObject({ rps: 200, p99Ms: 2, payloadMBps: 0.2, valid: true });
     expect(summarizeRuns('u', [run(100, 3), run(300, 1, false)], 1000).valid).toBe(false);
     expect(summarizeRuns('u', [], 1000).valid).toBe(false);
+  });
+});
+
+describe('serversFor', () => {
+  it('reads kubecdn from disk too only above the small hot tier, where the large tier would answer from memory', () => {
+    expect(serversFor(SMALL_TIER_MAX_BYTES)).not.toContain('kubecdnDisk');
+    expect(serversFor(SMALL_TIER_MAX_BYTES + 1)).toContain('kubecdnDisk');
+    expect(serversFor(1024)).toEqual(['nginx', 'varnish', 'node', 'nodeDisk', 'kubecdn']);
   });
 });
