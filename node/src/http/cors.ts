@@ -2,6 +2,7 @@
 // Vary, Max-Age); the lean read path, where no middleware runs, takes the same decision from header lists built once
 // here at startup, so a read pays one Map lookup and allocates nothing for it. test/unit/cors.test.ts runs both on
 // one table of origins, so they cannot disagree.
+import type { ServerResponse } from 'node:http';
 import cors, { type CorsOptions } from 'cors';
 import type { RequestHandler } from 'express';
 
@@ -65,6 +66,11 @@ export function leanCors(origins: CorsOrigins): (origin: string | undefined) => 
   const vary = Object.freeze(['Vary', 'Origin']);
   const byOrigin = new Map(origins.map((o) => [o, Object.freeze(['Access-Control-Allow-Origin', o, ...vary, ...expose])]));
   return (origin) => (origin === undefined ? undefined : byOrigin.get(origin)) ?? vary;
+}
+
+/** Sets a leanCors list on a response whose head is still to be written (the lean paths' long way, and errors). */
+export function setCorsHeaders(res: ServerResponse, list: readonly string[]): void {
+  for (let i = 0; i < list.length; i += 2) res.setHeader(list[i] as string, list[i + 1] as string);
 }
 
 /**

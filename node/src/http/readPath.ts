@@ -15,6 +15,7 @@ import type { RequestObserver } from './observe.js';
 import { nameFromPath } from '../names.js';
 import { DIGEST_RE, isNotFound } from '../storage/blobStore.js';
 import type { HotCache } from '../storage/hotCache.js';
+import { setCorsHeaders } from './cors.js';
 import { classify, DEFAULT_TYPE, isNotModified, parseRange, rangeStillValid } from './httpRules.js';
 import { parseVersion, wantsDownload } from './params.js';
 import { NOSNIFF, sendError, withDependencyState } from './respond.js';
@@ -93,8 +94,7 @@ function route(s: ReadState, req: IncomingMessage, res: ServerResponse): boolean
 /** The long way: recorded when the response closes, and the CORS headers set now, so that errors carry them too. */
 function watch(s: ReadState, req: IncomingMessage, res: ServerResponse): void {
   s.deps.observer.watch(req, res);
-  const cors = s.deps.cors(req.headers.origin);
-  for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i] as string, cors[i + 1] as string);
+  setCorsHeaders(res, s.deps.cors(req.headers.origin));
 }
 
 /** A whole file with its head and bytes in memory, answered and recorded synchronously; false: take the long way. */

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { nameFromPath } from '../names.js';
 import { challengeOf, tokenRefusal } from './auth.js';
 import { declaredOver, tooLarge } from './bodies.js';
+import { setCorsHeaders } from './cors.js';
 import { upload, writeResponse, type FilesRouteDeps } from './filesRoutes.js';
 import { classify } from './httpRules.js';
 import type { RequestObserver } from './observe.js';
@@ -40,8 +41,7 @@ export function createWritePath(deps: WritePathDeps): WritePath {
     if (rawName === undefined) return false;
     deps.observer.watch(req, res);
     res.setHeader('X-Content-Type-Options', NOSNIFF['X-Content-Type-Options']);
-    const cors = deps.cors(req.headers.origin);
-    for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i] as string, cors[i + 1] as string);
+    setCorsHeaders(res, deps.cors(req.headers.origin));
     // (put answers every failure itself; this is for a failure in answering one)
     put(deps, req, res, rawName).catch((err: unknown) => res.destroy(err as Error));
     return true;
