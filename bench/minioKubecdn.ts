@@ -2,16 +2,12 @@
 // the benchmark's clusters start theirs (the built program, default settings, LOG_LEVEL=info into a log file), on its
 // own redis-server with appendonly yes + appendfsync always: every acknowledged version's metadata is fsynced
 // before the 201, as MinIO syncs its metadata before its 200. The node's own gauge must say so, or nothing is measured.
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { spawnNode } from '../test/helpers/nodeProcess.js';
 import { waitFor } from '../test/helpers/redis.js';
 import { auth, fileUrl } from './client.js';
 import { say } from './context.js';
 import { countKubecdnVersions, durabilityMode, type Store } from './minioStore.js';
-import { logsIn } from './proc.js';
-import { startRedisServer } from './servers.js';
+import { startStandaloneNode } from './standaloneNode.js';
 
 const NODE_ID = 'standalone';
 
@@ -21,20 +17,8 @@ export interface KubecdnStandalone extends Store {
 }
 
 export async function startKubecdnStandalone(runDir: string): Promise<KubecdnStandalone> {
-  const dir = path.join(runDir, 'vs-minio');
-  const dataDir = path.join(dir, NODE_ID);
-  await fs.mkdir(dataDir, { recursive: true });
-  const redis = await startRedisServer(dir, 'redis', { persist: true });
-  const token = randomBytes(12).toString('hex');
-  const env = { LOG_LEVEL: 'info', MALLOC_ARENA_MAX: '2', WRITE_TOKEN: token, NODE_ID, DATA_DIR: dataDir };
-  const node = await spawnNode(redis.redisUrl, env, logsIn(dir)).catch(async (err: unknown) => {
-    await redis.child.stop();
-    throw err;
-  });
-  const stop = async (): Promise<void> => {
-    await node.stop();
-    await redis.child.stop();
-  };
+  const node = await startStandaloneNode(path.join(runDir, 'vs-minio'), NODE_ID, {}, { persist: true });
+  const { stop } = node;
   const mode = await reportedDurability(node.url).catch(async (err: unknown) => {
     await stop();
     throw err;
@@ -43,8 +27,8 @@ export async function startKubecdnStandalone(runDir: string): Promise<KubecdnSta
     await stop();
     throw new Error(`kubecdn_redis_commit_durability says "${mode}", not "fsync": the comparison with MinIO needs equal durability`);
   }
-  say(`kubecdn: standalone node pid ${node.pid} on ${node.url}, its redis pid ${redis.child.pid}, commit durability ${mode}`);
-  const w = auth(token);
+  say(`kubecdn: standalone node pid ${node.pid} on ${node.url}, its redis pid ${node.redisPid}, commit durability ${mode}`);
+  const w = auth(node.token);
   return {
     name: 'kubecdn',
     commitDurability: mode,
@@ -52,7 +36,7 @@ export async function startKubecdnStandalone(runDir: string): Promise<KubecdnSta
     durability: 'fsync: blob fsynced, then Redis appendonly yes + appendfsync always (kubecdn_redis_commit_durability)',
     processes: [
       { label: 'node', pid: node.pid },
-      { label: 'redis', pid: redis.child.pid },
+      { label: 'redis', pid: node.redisPid },
     ],
     put: (key) => Promise.resolve({ url: fileUrl(node.url, key), headers: w }),
     get: (key) => Promise.resolve(fileUrl(node.url, key)),

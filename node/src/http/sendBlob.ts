@@ -103,7 +103,6 @@ function endWith(res: ServerResponse, b: Body, buf: Buffer): void {
 function keepIfHot(src: BlobSource, t: Blob): void {
   src.hot
     .readLarge(t.sha256, t.size, () => loadWhole(src, t))
-    .then(() => src.metrics.hotCacheBytes.set(src.hot.bytes))
     .catch((err: unknown) => {
       // a bad copy: quarantined and healed, as when a download finds it; anything else (gone meanwhile) just is not kept
       if (isIntegrityError(err)) void src.integrity.corruptAndHeal(err, 'read', t.size);
