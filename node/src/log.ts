@@ -16,11 +16,12 @@ function isoNow(): string {
 }
 
 // Lines are gathered up to LOG_BUFFER_CHARS and written at least every LOG_FLUSH_MS (and at exit), like nginx's
-// `access_log ... buffer= flush=`: one write syscall per ~100 request lines instead of one per request. A SIGKILL
-// loses at most one buffer. The gathering is ours (an array of lines, joined once): sonic-boom's own minLength
+// `access_log ... buffer= flush=`: one write syscall per ~350 request lines instead of one per request (at 16 KiB,
+// ~85 lines, the writes to a log file were ~0.8 us of kernel time per cache hit). A SIGKILL loses at most one buffer
+// (at most a second of lines). The gathering is ours (an array of lines, joined once): sonic-boom's own minLength
 // buffering measures the whole pending buffer on every write. One destination for every logger of the process:
 // there is one stdout.
-const LOG_BUFFER_CHARS = 16 * 1024;
+const LOG_BUFFER_CHARS = 64 * 1024;
 const LOG_FLUSH_MS = 1000;
 
 interface LineSink {

@@ -107,6 +107,23 @@ function backgroundCount(blobs: BlobStore, log: Logger): { start(): void; stop()
   };
 }
 
+/** The write path's Writer: commits drop cached heads here and on every member. */
+function createWriter(cfg: Config, p: { store: MetadataStore; lock: WriteLock; metrics: Metrics; heads: HeadCache; cluster: Cluster | undefined; redis: Redis; log: Logger }): Writer {
+  const { cluster, heads, redis } = p;
+  return new Writer(p.store, p.lock, p.metrics, {
+    policy: cfg.dedupPolicy,
+    nodeId: cfg.nodeId,
+    onCommitted: async (name) => {
+      heads.invalidate(name);
+      await cluster?.coherence.invalidate(name);
+    },
+    replicate: cluster && ((sha256, size) => cluster.replicator.replicate(sha256, size)),
+    pendingAfterMs: pendingLeaseDelayMs(cfg.gcGraceMs),
+    probe: cfg.lockProbe ? criticalSectionProbe(redis, cfg.lockProbeHoldMs) : undefined,
+    log: p.log.child({ component: 'writer' }),
+  });
+}
+
 export async function createNode(cfg: Config, log: Logger = createLogger(cfg.logLevel, cfg.nodeId)): Promise<FileNode> {
   const metrics = createMetrics(cfg.nodeId);
   const redis = connectRedis(cfg, log);
@@ -136,18 +153,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
 
   const lock = writeLock(cfg, cluster, { leases, local: localLock, metrics, log });
   initLockSeries(metrics, lock.mode);
-  const writer = new Writer(store, lock, metrics, {
-    policy: cfg.dedupPolicy,
-    nodeId: cfg.nodeId,
-    onCommitted: async (name) => {
-      heads.invalidate(name);
-      await cluster?.coherence.invalidate(name);
-    },
-    replicate: cluster && ((sha256, size) => cluster.replicator.replicate(sha256, size)),
-    pendingAfterMs: pendingLeaseDelayMs(cfg.gcGraceMs),
-    probe: cfg.lockProbe ? criticalSectionProbe(redis, cfg.lockProbeHoldMs) : undefined,
-    log: log.child({ component: 'writer' }),
-  });
+  const writer = createWriter(cfg, { store, lock, metrics, heads, cluster, redis, log });
   const hot = new HotCache({
     maxBytes: cfg.hotCacheMaxBytes,
     maxObjectBytes: cfg.hotCacheMaxObjectBytes,

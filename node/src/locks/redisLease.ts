@@ -4,13 +4,13 @@
 // last one committed for the name, so a holder that paused past its lease cannot overwrite a newer write. A write's
 // lease ends in its commit script (Held.endsWithCommit): no separate release after a commit.
 // The same lease backs the lock API (kind "api"): a write carrying its token proceeds; any other write gets 423.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import { apiError } from '../errors.js';
 import { keys, LOCK_RELEASED_CHANNEL } from '../metadata/keys.js';
 import type { Metrics } from '../metrics.js';
 import type { LocalLock } from './localLock.js';
-import type { AcquireOptions, Held, LockInfo, ReadAlong, WriteLock } from './types.js';
+import type { AcquireOptions, FirstTry, Held, Lease, LockInfo, ReadAlong, WriteLock } from './types.js';
 import { Wakeups } from './wakeups.js';
 
 // KEYS: lock, fence[, file[, content]]. ARGV: token, ttl ms, holder, kind. Returns {1, fence, expiresAt, ...} or
@@ -78,13 +78,12 @@ export function readAlongFrom(reply: readonly (number | string | null | undefine
   return withContent ? { file, content: [at(5), at(6)] } : { file };
 }
 
-export interface Lease {
-  readonly token: string;
-  readonly fence: number;
-  readonly expiresAt: number;
-  /** AcquireOptions.readAlong's answer (see Held.readAlong) */
-  readonly readAlong?: ReadAlong | undefined;
-}
+/**
+ * A lease token: random (122 bits), so that no one can guess one to write under another's lease or lock; 32 hex digits
+ * as before. randomUUID draws from a batch of entropy: 0.26 us a token here, where randomBytes(16) was 5.4 us.
+ */
+const newToken = (): string => randomUUID().replaceAll('-', '');
+
 
 export class RedisLeaseLock implements WriteLock {
   readonly mode = 'redis';
@@ -104,7 +103,7 @@ export class RedisLeaseLock implements WriteLock {
 
   /** Takes a lease now, or tells who holds it. */
   async tryAcquire(name: string, ttlMs: number, holder: string, kind: 'write' | 'api', readAlong?: AcquireOptions['readAlong']): Promise<Lease | LockInfo> {
-    const token = randomBytes(16).toString('hex');
+    const token = newToken();
     const reads = readAlong === undefined ? [] : [keys.file(name), ...(readAlong.sha256 === undefined ? [] : [keys.content(readAlong.sha256)])];
     const r = await this.redis.kubecdnLockAcquire(2 + reads.length, keys.lock(name), keys.fence(name), ...reads, token, ttlMs, holder, kind);
     if (Number(r[0]) === 1) {
@@ -119,21 +118,43 @@ export class RedisLeaseLock implements WriteLock {
    * waitMs (default 0) behind a lock-API holder; then 423 locked. A write carrying the API holder's token joins it.
    */
   async acquire(name: string, opts: AcquireOptions = {}): Promise<Held> {
+    const got = await this.acquireOr<never>(name, opts, undefined);
+    if ('held' in got) return got.held;
+    throw new Error('no first try, yet done'); // (unreachable: only a first try answers done)
+  }
+
+  /**
+   * As acquire, but the first try is `first` (a lease and the write's commit in one step, MetadataStore
+   * commitUnleased) when no other write of this node waits for the name: it either commits, and the write holds no
+   * lease afterwards ({ done }), or answers as a lease's acquire would. Not for a write carrying a lock-API token.
+   */
+  async acquireOrCommit<T>(name: string, opts: AcquireOptions, first: FirstTry<T>): Promise<{ held: Held } | { done: T }> {
+    return this.acquireOr(name, opts, first);
+  }
+
+  private async acquireOr<T>(name: string, opts: AcquireOptions, first: FirstTry<T> | undefined): Promise<{ held: Held } | { done: T }> {
     const stopWait = this.metrics.lockWaitSeconds.startTimer({ mode: this.mode });
     this.metrics.lockAcquisitions.inc({ mode: this.mode });
-    if (opts.token !== undefined) return this.join(name, opts.token, stopWait);
+    if (opts.token !== undefined) return { held: await this.join(name, opts.token, stopWait) };
     const { held: queued, waited } = await this.local.enqueue(name); // one poller per node per name
     try {
-      const lease = await this.poll(name, opts, stopWait, waited);
+      const got = await this.poll(name, opts, stopWait, waited, waited ? undefined : first);
+      if ('done' in got) {
+        queued.release();
+        return got;
+      }
+      const lease = got;
       return {
-        fence: lease.fence,
-        token: lease.token,
-        endsWithCommit: true,
-        readAlong: lease.readAlong,
-        release: (committed?: boolean) => {
-          queued.release();
-          // a commit that ended the lease leaves nothing to release; a release that fails leaves it to expire
-          if (!committed) void this.release(name, lease.token).catch(() => undefined);
+        held: {
+          fence: lease.fence,
+          token: lease.token,
+          endsWithCommit: true,
+          readAlong: lease.readAlong,
+          release: (committed?: boolean) => {
+            queued.release();
+            // a commit that ended the lease leaves nothing to release; a release that fails leaves it to expire
+            if (!committed) void this.release(name, lease.token).catch(() => undefined);
+          },
         },
       };
     } catch (err) {
@@ -142,15 +163,18 @@ export class RedisLeaseLock implements WriteLock {
     }
   }
 
-  private async poll(name: string, opts: AcquireOptions, stopWait: () => number, queuedBehind: boolean): Promise<Lease> {
+  private async poll<T>(name: string, opts: AcquireOptions, stopWait: () => number, queuedBehind: boolean, first: FirstTry<T> | undefined): Promise<Lease | { done: T }> {
     const apiWaitMs = opts.waitMs;
     const start = Date.now();
     let delay = 2;
     let contended = queuedBehind; // waiting behind a writer on this node is contention too
     if (contended) this.metrics.lockContended.inc({ mode: this.mode });
-    for (;;) {
-      const r = await this.tryAcquire(name, this.opts.writeTtlMs, `write:${this.opts.nodeId}`, 'write', opts.readAlong);
-      if ('token' in r) {
+    for (let tries = 0; ; tries++) {
+      const r =
+        tries === 0 && first !== undefined
+          ? await first(newToken(), { ttlMs: this.opts.writeTtlMs, holder: this.writeHolder })
+          : await this.tryAcquire(name, this.opts.writeTtlMs, this.writeHolder, 'write', opts.readAlong);
+      if ('token' in r || 'done' in r) {
         stopWait();
         return r;
       }
@@ -168,6 +192,10 @@ export class RedisLeaseLock implements WriteLock {
       await this.wakeups.wait(name, delay);
       delay = Math.min(delay * 2, 50);
     }
+  }
+
+  private get writeHolder(): string {
+    return `write:${this.opts.nodeId}`;
   }
 
   /** A write that carries the lock-API token: allowed while that lease is the one held. */

@@ -42,7 +42,28 @@ export interface LockInfo {
   readonly expiresAt: number;
 }
 
+/** A lease in Redis as its acquire granted it. */
+export interface Lease {
+  readonly token: string;
+  readonly fence: number;
+  readonly expiresAt: number;
+  /** AcquireOptions.readAlong's answer (see Held.readAlong) */
+  readonly readAlong?: ReadAlong | undefined;
+}
+
+/**
+ * A lease's first try that may also commit the write (MetadataStore.commitUnleased): given the token, ttl and holder
+ * to take the lease with, it answers { done } when the write committed (no lease remains), else what a lease's
+ * acquire would: the lease (with the name's state), or who holds it.
+ */
+export type FirstTry<T> = (token: string, lease: { readonly ttlMs: number; readonly holder: string }) => Promise<Lease | LockInfo | { done: T }>;
+
 export interface WriteLock {
   readonly mode: string;
   acquire(name: string, opts?: AcquireOptions): Promise<Held>;
+  /**
+   * Where the lock is a lease in Redis: acquire, with `first` as the first try when no other write of this node waits
+   * for the name, so that an uncontended write takes its lease and commits in one step (one Redis round trip).
+   */
+  acquireOrCommit?<T>(name: string, opts: AcquireOptions, first: FirstTry<T>): Promise<{ held: Held } | { done: T }>;
 }

@@ -2,7 +2,7 @@
 // one commit script (see scripts.ts), so this module is the only writer of metadata.
 import type { Redis } from 'ioredis';
 import { keys, LOCK_RELEASED_CHANNEL, NOTIFICATION_CHANNEL } from './keys.js';
-import { COMMIT_LUA, FIELD_OF_EACH_LUA } from './scripts.js';
+import { COMMIT_LUA, FAST_COMMIT_LUA, FIELD_OF_EACH_LUA } from './scripts.js';
 import { isLive, type ContentOwner, type EventName, type FileState, type NewVersion, type VersionRecord } from './types.js';
 import type { ContentMode } from './versionRules.js';
 
@@ -18,6 +18,7 @@ declare module 'ioredis' {
       lockKey: string,
       ...args: (string | number)[]
     ): Result<[string, string, string?], Context>;
+    kubecdnFastCommit(...keysThenArgs: (string | number)[]): Result<(string | number | null)[], Context>;
     kubecdnFieldOfEach(numberOfKeys: number, ...keysThenField: string[]): Result<(string | null)[], Context>;
   }
 }
@@ -73,6 +74,7 @@ export class MetadataStore {
     private readonly eventsMaxLen: number,
   ) {
     redis.defineCommand('kubecdnCommit', { numberOfKeys: 5, lua: COMMIT_LUA });
+    redis.defineCommand('kubecdnFastCommit', { numberOfKeys: 6, lua: FAST_COMMIT_LUA });
     redis.defineCommand('kubecdnFieldOfEach', { lua: FIELD_OF_EACH_LUA }); // the key count goes first in each call
   }
 
@@ -187,40 +189,86 @@ export class MetadataStore {
 
   /** Commits one version atomically if the count is still `expectedCount`. */
   async commit(req: CommitRequest): Promise<CommitResult> {
-    const { version } = req;
-    const event = {
-      event: req.event,
-      filename: req.name,
-      sha256: version.sha256,
-      size: version.size,
-      node: version.node,
-      time: version.createdAt,
-      ...(version.revertedFrom !== null ? { revertedFrom: version.revertedFrom } : {}),
+    const { keyList, args } = commitArgs(req, this.eventsMaxLen);
+    return commitResult(await this.redis.kubecdnCommit(...keyList, ...args));
+  }
+
+  /**
+   * A write's lease and commit in one round trip (scripts.ts FAST_COMMIT_LUA): `req` was decided on the name having
+   * `req.expectedCount` versions and, with `contentUnknown`, on its content being unknown. Commits when that holds
+   * and no lease is held; else answers as a lease's acquire would (the holder, or a lease with the actual state).
+   */
+  async commitUnleased(req: UnleasedCommit, lease: UnleasedLease): Promise<UnleasedAnswer> {
+    const { keyList, args } = commitArgs({ ...req, fence: 0, lockToken: lease.token, endLease: true }, this.eventsMaxLen);
+    const r = await this.redis.kubecdnFastCommit(...keyList, keys.fence(req.name), ...args, lease.ttlMs, lease.holder, 'write', lease.contentUnknown ? '1' : '0');
+    const at = (i: number): string | null => (r[i] === undefined || r[i] === null ? null : String(r[i]));
+    if (r[0] === 'busy') return { kind: 'busy', holder: String(r[1]), lockKind: String(r[2]), expiresAt: Number(r[3]) };
+    if (r[0] === 'leased') {
+      return { kind: 'leased', fence: Number(r[1]), expiresAt: Number(r[2]), file: [at(3), at(4)], content: [at(5), at(6)] };
+    }
+    return { kind: 'commit', result: commitResult(r as [string, string, string?]) };
+  }
+}
+
+export type UnleasedCommit = Omit<CommitRequest, 'fence' | 'lockToken' | 'endLease'>;
+
+export interface UnleasedLease {
+  /** the lease token of this try (a fresh one), its ttl and holder, as a lease's acquire takes them */
+  readonly token: string;
+  readonly ttlMs: number;
+  readonly holder: string;
+  /** the version was decided on the content being unknown: its index entry must be absent */
+  readonly contentUnknown: boolean;
+}
+
+export type UnleasedAnswer =
+  | { readonly kind: 'commit'; readonly result: CommitResult }
+  | { readonly kind: 'busy'; readonly holder: string; readonly lockKind: string; readonly expiresAt: number }
+  | {
+      readonly kind: 'leased';
+      readonly fence: number;
+      readonly expiresAt: number;
+      readonly file: readonly [count: string | null, head: string | null];
+      readonly content: readonly [name: string | null, version: string | null];
     };
-    const [status, payload, id] = await this.redis.kubecdnCommit(
-      keys.file(req.name),
-      keys.files,
-      version.sha256 === null ? NO_CONTENT_KEY : keys.content(version.sha256),
-      keys.events,
-      keys.lock(req.name),
+
+/** COMMIT_LUA's keys and arguments for a request (scripts.ts). Pure. */
+function commitArgs(req: CommitRequest, eventsMaxLen: number): { keyList: [string, string, string, string, string]; args: (string | number)[] } {
+  const { version } = req;
+  const event = {
+    event: req.event,
+    filename: req.name,
+    sha256: version.sha256,
+    size: version.size,
+    node: version.node,
+    time: version.createdAt,
+    ...(version.revertedFrom !== null ? { revertedFrom: version.revertedFrom } : {}),
+  };
+  return {
+    keyList: [keys.file(req.name), keys.files, version.sha256 === null ? NO_CONTENT_KEY : keys.content(version.sha256), keys.events, keys.lock(req.name)],
+    args: [
       req.expectedCount,
       JSON.stringify(version),
       req.name,
       req.contentMode,
       req.listed ? '1' : '0',
       JSON.stringify(event),
-      this.eventsMaxLen,
+      eventsMaxLen,
       NOTIFICATION_CHANNEL,
       version.size,
       req.fence,
       req.lockToken ?? '',
       req.endLease ? '1' : '0',
       LOCK_RELEASED_CHANNEL,
-    );
-    if (status === 'refused') return { ok: false, refused: payload as 'locked' | 'stale_fence', detail: id ?? '' };
-    if (status !== 'ok') return { ok: false, conflict: payload };
-    return { ok: true, record: JSON.parse(payload) as VersionRecord, eventId: id ?? '' };
-  }
+    ],
+  };
+}
+
+/** COMMIT_LUA's answer as a result. Pure. */
+function commitResult([status, payload, id]: [string, string, string?]): CommitResult {
+  if (status === 'refused') return { ok: false, refused: payload as 'locked' | 'stale_fence', detail: id ?? '' };
+  if (status !== 'ok') return { ok: false, conflict: payload };
+  return { ok: true, record: JSON.parse(payload) as VersionRecord, eventId: id ?? '' };
 }
 
 /** The values of a pipeline's replies; the first failed command's error is thrown. */

@@ -1,12 +1,13 @@
 // The write path: take the per-name lock, read the state, decide (pure), commit (compare-and-set), retry when
 // another process got there first. Blob bytes are already on disk before this runs, so a crash anywhere leaves
 // either no version or a complete one.
-import { apiError } from '../errors.js';
+import { LRUCache } from 'lru-cache';
+import { apiError, type ApiError } from '../errors.js';
 import type { AcquireOptions, Held, WriteLock } from '../locks/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { stateFromFields, type CommitResult, type MetadataStore } from './store.js';
-import type { EventName, VersionRecord } from './types.js';
+import type { EventName, FileState, VersionRecord } from './types.js';
 import { decide, type Decision, type DedupPolicy, type Intent } from './versionRules.js';
 
 const MAX_ATTEMPTS = 50;
@@ -64,7 +65,12 @@ export interface WriterOptions {
   readonly log?: Logger | undefined;
 }
 
+/** Names whose last version this node committed, kept: the guess an upload's one-step commit is decided on. */
+const LAST_COMMITTED_MAX = 4096;
+
 export class Writer {
+  private readonly lastCommitted = new LRUCache<string, VersionRecord>({ max: LAST_COMMITTED_MAX });
+
   constructor(
     private readonly store: MetadataStore,
     private readonly lock: WriteLock,
@@ -121,14 +127,12 @@ export class Writer {
 
   /** `ready`: what must be true before anything references the blob (see apply). */
   private async applyHeld(name: string, intent: Intent, lockOpts: AcquireOptions, ready: Promise<unknown>): Promise<WriteOutcome> {
-    // Content already committed is already replicated (and a duplicate under reject): only new content travels.
-    if (intent.kind === 'write' && this.opts.replicate && !(await this.store.contentKnown(intent.sha256))) {
-      await ready;
-      await this.opts.replicate(intent.sha256, intent.size);
-    }
+    if (intent.kind === 'write') await this.replicated(intent, ready);
     // the state is read with the lease where the lock can (Redis leases): the first attempt needs no read of its own
     const readAlong = intent.kind === 'write' ? { sha256: intent.sha256 } : {};
-    const held = await this.lock.acquire(name, { ...lockOpts, readAlong });
+    const got = await this.take(name, intent, { ...lockOpts, readAlong }, ready);
+    if ('done' in got && got.done !== 'conflict') return got.done;
+    const held = 'held' in got ? got.held : await this.lock.acquire(name, { ...lockOpts, readAlong });
     const stopHold = this.metrics.lockHoldSeconds.startTimer({ mode: this.lock.mode });
     const section = this.probedSection(name);
     await section.enter();
@@ -146,6 +150,48 @@ export class Writer {
       stopHold();
       held.release(committed && held.endsWithCommit === true);
     }
+  }
+
+  /** Content already committed is already replicated (and a duplicate under reject): only new content travels. */
+  private async replicated(intent: Extract<Intent, { kind: 'write' }>, ready: Promise<unknown>): Promise<void> {
+    if (!this.opts.replicate || (await this.store.contentKnown(intent.sha256))) return;
+    await ready;
+    await this.opts.replicate(intent.sha256, intent.size);
+  }
+
+  /**
+   * The lock; or, where the lock is a lease in Redis, an upload committed in the same step that takes the lease
+   * (FAST_COMMIT_LUA: one Redis round trip instead of two, when no lease is held and the guess below holds). The
+   * version is decided on a guess of the state — the version this node committed last for the name, or no file —
+   * and of the content (unknown); the script checks both where the commit's compare-and-set would, and a wrong guess
+   * costs nothing: the same step then takes the lease and reads the state, as the lease's acquire does. Not with the
+   * probe (LOCK_PROBE): it watches critical sections between a lease and its end, which this one has not.
+   * `{ done: 'conflict' }`: the commit met a state it did not expect after all (the write goes the long way).
+   */
+  private take(name: string, intent: Intent, lockOpts: AcquireOptions, ready: Promise<unknown>): Promise<{ held: Held } | { done: WriteOutcome | 'conflict' }> {
+    const { lock } = this;
+    const last = this.lastCommitted.get(name);
+    const guess: FileState = last === undefined ? { count: 0, head: undefined } : { count: last.version, head: last };
+    const d = intent.kind === 'write' ? decide(guess, undefined, intent, this.context()) : undefined;
+    if (d?.action !== 'commit' || lock.acquireOrCommit === undefined || lockOpts.token !== undefined || this.opts.probe !== undefined) {
+      return lock.acquire(name, lockOpts).then((held) => ({ held }));
+    }
+    return lock.acquireOrCommit<WriteOutcome | 'conflict'>(name, lockOpts, async (token, lease) => {
+      await ready;
+      const stopHold = this.metrics.lockHoldSeconds.startTimer({ mode: lock.mode });
+      const req = { name, expectedCount: guess.count, version: d.version, contentMode: d.contentMode, listed: d.listed, event: d.event };
+      const a = await this.store.commitUnleased(req, { token, ...lease, contentUnknown: intent.kind === 'write' && intent.size > 0 });
+      if (a.kind === 'busy') return { holder: a.holder, kind: a.lockKind, expiresAt: a.expiresAt };
+      if (a.kind === 'leased') return { token, fence: a.fence, expiresAt: a.expiresAt, readAlong: { file: a.file, content: a.content } };
+      stopHold();
+      const res = a.result;
+      if (!res.ok && 'refused' in res) throw this.refusal(name, res);
+      return { done: res.ok ? await this.afterCommit(name, intent, d, res) : 'conflict' };
+    });
+  }
+
+  private context(): { policy: DedupPolicy; node: string; now: Date } {
+    return { policy: this.opts.policy, node: this.opts.nodeId, now: new Date() };
   }
 
   /**
@@ -177,7 +223,7 @@ export class Writer {
         : intent.kind === 'write'
           ? await this.store.stateAndOwner(name, intent.sha256)
           : { state: await this.store.state(name), owner: undefined };
-    const d = decide(state, owner, intent, { policy: this.opts.policy, node: this.opts.nodeId, now: new Date() });
+    const d = decide(state, owner, intent, this.context());
     if (d.action === 'reject') {
       if (d.error.code === 'duplicate_content') this.metrics.dedupeHits.inc({ outcome: 'rejected' });
       throw d.error;
@@ -190,9 +236,15 @@ export class Writer {
       return { kind: 'unchanged', head: d.head };
     }
     const res = await this.commit(name, d, state.count, hold);
-    if (!res) return undefined;
-    // Committed: from here the client is told so, whatever happens. A failed invalidation is logged (coherence
-    // has already waited out the head lease for members that did not answer), never reported as a failed write.
+    return res && this.afterCommit(name, intent, d, res);
+  }
+
+  /**
+   * Committed: from here the client is told so, whatever happens. A failed invalidation is logged (coherence has
+   * already waited out the head lease for members that did not answer), never reported as a failed write.
+   */
+  private async afterCommit(name: string, intent: Intent, d: Committable, res: Extract<CommitResult, { ok: true }>): Promise<WriteOutcome> {
+    this.lastCommitted.set(name, res.record);
     await this.opts.onCommitted(name).catch((err: unknown) => this.opts.log?.error({ name, err: (err as Error).message }, 'after-commit step failed'));
     this.metrics.versionsWritten.inc({ kind: intent.kind });
     this.metrics.eventsPublished.inc({ event: d.event });
@@ -201,6 +253,14 @@ export class Writer {
       this.metrics.dedupeBytesSaved.inc(d.version.size);
     }
     return { kind: 'committed', record: res.record, event: d.event, eventId: res.eventId };
+  }
+
+  private refusal(name: string, res: Extract<CommitResult, { refused: string }>): ApiError {
+    if (res.refused === 'stale_fence') {
+      this.metrics.staleFenceRejections.inc();
+      return apiError('stale_fence', undefined, { lastFence: Number(res.detail) });
+    }
+    return apiError('locked', `"${name}" is locked by ${res.detail}.`, { holder: res.detail });
   }
 
   /** The decided version committed under the hold; undefined: a conflict (try again). Refusals throw. */
@@ -221,13 +281,7 @@ export class Writer {
       lockToken: held.token ?? hold.lockOpts.token,
       endLease,
     });
-    if (!res.ok && 'refused' in res) {
-      if (res.refused === 'stale_fence') {
-        this.metrics.staleFenceRejections.inc();
-        throw apiError('stale_fence', undefined, { lastFence: Number(res.detail) });
-      }
-      throw apiError('locked', `"${name}" is locked by ${res.detail}.`, { holder: res.detail });
-    }
+    if (!res.ok && 'refused' in res) throw this.refusal(name, res);
     if (res.ok) return res;
     if (endLease) await hold.section.enter();
     return undefined;

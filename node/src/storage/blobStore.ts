@@ -74,6 +74,13 @@ export interface BlobStats {
 export class BlobStore {
   private readonly blobsDir: string;
   private readonly tmpDir: string;
+  /**
+   * Uploads' temporary names: random once per process (tmp/ is cleared at start, and a second process on the same
+   * DATA_DIR would still not collide; 'wx' refuses a name taken anyway), then a counter. randomBytes(8) per upload
+   * was 5.4 us of the event loop here.
+   */
+  private readonly tmpPrefix = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+  private tmpSeq = 0;
   private readonly quarantineDir: string;
   private openReads = 0;
   private readonly bigBuffers = new BufferPool(BIG_READ_CHUNK, IDLE_BIG);
@@ -176,7 +183,7 @@ export class BlobStore {
    * `stored` is handled here (the temporary file is removed) and again by whoever awaits it.
    */
   async receive(source: Readable | AsyncIterable<Buffer>, opts: IngestOptions): Promise<Received> {
-    const tmp = path.join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    const tmp = path.join(this.tmpDir, `${this.tmpPrefix}-${(this.tmpSeq++).toString(36)}`);
     const hash = createHash('sha256');
     let size = 0;
     let sha256 = '';
