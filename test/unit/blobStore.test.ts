@@ -1,6 +1,7 @@
 // Readers share a memory budget: the first 32 open readers read 256 KiB at a time, the rest 64 KiB, and a closed
 // reader (finished or abandoned) gives its place back. Two uploads of the same bytes: the second trusts the copy only
 // once the first made it durable. Real files in a real BlobStore.
+import { createHash } from 'node:crypto';
 import fs, { type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,29 @@ describe('read chunk sizes', () => {
     const next = await store.openChecked(sha, SIZE);
     expect(next.pool.size).toBe(256 * 1024);
     await next.close();
+  });
+});
+
+describe('fan-out directories', () => {
+  /** A body whose digest starts with `prefix` (4 hex digits: its blobs/ab/cd directory): ~65k tries at most. */
+  function bodyUnder(prefix: string, tag: string): Buffer {
+    for (let i = 0; ; i++) {
+      const b = Buffer.from(`${tag} ${i}`);
+      if (createHash('sha256').update(b).digest('hex').startsWith(prefix)) return b;
+    }
+  }
+
+  it('one that exists on disk but not in this process (a restart) takes a new blob, and one made here takes the next', async () => {
+    const first = await store.ingest(Readable.from([Buffer.from('a blob that opens a directory')]), { maxBytes: 1024 });
+    const prefix = first.sha256.slice(0, 4);
+    const restarted = new BlobStore(dir); // knows of no directory
+    await restarted.init();
+    for (const [i, s] of [restarted, restarted].entries()) {
+      const body = bodyUnder(prefix, `same directory ${i}`);
+      const r = await s.ingest(Readable.from([body]), { maxBytes: 1024 });
+      expect(path.dirname(s.pathOf(r.sha256))).toBe(path.dirname(store.pathOf(first.sha256)));
+      expect(await fs.readFile(s.pathOf(r.sha256))).toEqual(body);
+    }
   });
 });
 

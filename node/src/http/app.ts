@@ -15,6 +15,16 @@ import { createWritePath } from './writePath.js';
 import { clientErrorCode, rawErrorResponse, sendError } from './respond.js';
 
 /**
+ * Every response with the fields handlers add (respond.ts) from its start, in one order: added later to some
+ * responses only, they gave Node's own response code (write, end, headers) several object shapes to handle at
+ * the same property accesses.
+ */
+class Response<Request extends http.IncomingMessage = http.IncomingMessage> extends http.ServerResponse<Request> {
+  override metricsRoute: string | undefined = undefined;
+  override failure: unknown = undefined;
+}
+
+/**
  * The node's HTTP server, not yet listening. Until serve() replaces it, its one handler answers 503 unavailable
  * (with Retry-After): the socket is bound before the node is built, and a request that arrived with no handler at
  * all would be dropped by Node and hang.
@@ -27,6 +37,7 @@ export function createHttpServer(cfg: Config): http.Server {
       keepAliveTimeout: 5000,
       // how often Node checks headersTimeout/requestTimeout (its default, 30 s, would let a slow client linger)
       connectionsCheckingInterval: Math.min(1000, cfg.headersTimeoutMs),
+      ServerResponse: Response,
     },
     (_req, res) => sendError(res, apiError('unavailable', 'The node is starting; retry shortly.')),
   );

@@ -81,6 +81,8 @@ export class BlobStore {
    */
   private readonly tmpPrefix = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
   private tmpSeq = 0;
+  /** the fan-out directories (blobs/ab/cd) known to exist, a bit each: see linkInto */
+  private readonly leaves = new Uint8Array(65_536 / 8);
   private readonly quarantineDir: string;
   private openReads = 0;
   private readonly bigBuffers = new BufferPool(BIG_READ_CHUNK, IDLE_BIG);
@@ -190,7 +192,7 @@ export class BlobStore {
     let fh: fs.FileHandle | undefined;
     let out: BatchedWrite | undefined;
     try {
-      // No fsync here: `stored` fsyncs the data together with the directory it is linked into, by path.
+      // No fsync here: `stored` fsyncs the data (on this handle) together with the directory it is linked into.
       fh = await fs.open(tmp, 'wx');
       out = new BatchedWrite(fh, WRITE_BATCH_BYTES);
       // (leaving this loop by a throw destroys a Readable source, as a pipeline would)
@@ -207,7 +209,6 @@ export class BlobStore {
       }
       opts.onVerified?.();
       await out.finish();
-      await fh.close();
     } catch (err) {
       // (The source is left as it is when the loop never ran, as the pipeline left it: destroying a request whose
       // body is still arriving turns the 503 of a read-only or full disk into a reset: diskFaults.test.ts.)
@@ -218,7 +219,8 @@ export class BlobStore {
       if (err instanceof ApiError || (err as NodeJS.ErrnoException).syscall !== undefined) throw err;
       throw new ApiError('incomplete_body', undefined, undefined, { cause: err });
     }
-    const stored = this.place(tmp, sha256).then((created) => {
+    // (the handle stays open for the data fsync: no open and close of the linked name just for it)
+    const stored = this.place(tmp, sha256, fh).then((created) => {
       if (created) {
         this.stats.blobs += 1;
         this.stats.bytes += size;
@@ -231,12 +233,21 @@ export class BlobStore {
   }
 
   /**
-   * Links tmp to final and returns the directories to fsync for the link to be durable; a fan-out directory that does
-   * not exist yet (or was removed behind our back) is made on ENOENT. Link first, rather than remembering which
-   * directories were made: that set grew towards 65,536 paths (~6 MiB of heap) as random digests opened new
-   * directories, for one saved syscall per directory.
+   * Links tmp to final and returns the directories to fsync for the link to be durable. A fan-out directory not known
+   * to exist is made first (`leaves`: one bit per ab/cd, 8 KiB, where a set of paths grew towards 65,536 strings, ~6
+   * MiB): in a young store nearly every upload opens a new one, and linking first cost a failed link, its rejection
+   * and its Error (~25 us of the event loop per 1 KiB PUT under 16 writers) before the mkdir and the link again. One
+   * known but removed behind our back is made again on ENOENT. After a restart each directory costs a mkdir (and its
+   * EEXIST check) once.
    */
-  private async linkInto(tmp: string, final: string, dir: string): Promise<string[]> {
+  private async linkInto(tmp: string, final: string, dir: string, sha256: string): Promise<string[]> {
+    const leaf = Number.parseInt(sha256.slice(0, 4), 16);
+    if (!this.leafKnown(leaf)) {
+      const made = await fs.mkdir(dir, { recursive: true });
+      this.leaves[leaf >> 3]! |= 1 << (leaf & 7);
+      await fs.link(tmp, final);
+      return dirsToSync(dir, made);
+    }
     try {
       await fs.link(tmp, final);
       return [dir];
@@ -248,18 +259,34 @@ export class BlobStore {
     }
   }
 
-  /** True when this upload created the blob; false when it was there already (and sound, or replaced by this one). */
-  private async place(tmp: string, sha256: string): Promise<boolean> {
-    this.doomed.delete(sha256); // written again: a removal deferred behind a reader no longer applies
-    let other: Promise<boolean> | undefined;
-    while ((other = this.placing.get(sha256)) !== undefined) await other.catch(() => undefined);
-    // (checked and set with no await in between: one upload at a time places a digest)
-    const mine = this.placeOnce(tmp, sha256);
-    this.placing.set(sha256, mine);
+  private leafKnown(leaf: number): boolean {
+    return ((this.leaves[leaf >> 3] ?? 0) & (1 << (leaf & 7))) !== 0;
+  }
+
+  /**
+   * True when this upload created the blob; false when it was there already (and sound, or replaced by this one).
+   * `fh`: the temporary file, still open; closed here whatever happens.
+   */
+  private async place(tmp: string, sha256: string, fh: fs.FileHandle): Promise<boolean> {
+    let placed = false;
     try {
-      return await mine;
+      this.doomed.delete(sha256); // written again: a removal deferred behind a reader no longer applies
+      let other: Promise<boolean> | undefined;
+      while ((other = this.placing.get(sha256)) !== undefined) await other.catch(() => undefined);
+      // (checked and set with no await in between: one upload at a time places a digest)
+      const mine = this.placeOnce(tmp, sha256, fh);
+      this.placing.set(sha256, mine);
+      try {
+        const created = await mine;
+        placed = true;
+        return created;
+      } finally {
+        this.placing.delete(sha256);
+      }
     } finally {
-      this.placing.delete(sha256);
+      // a failure to close after a placement is reported; after a failed one, the placement's error is
+      const closed = fh.close();
+      await (placed ? closed : closed.catch(() => undefined));
     }
   }
 
@@ -269,17 +296,17 @@ export class BlobStore {
    * version references it (the commit waits for `stored`), and an upload of the same bytes after a restart hashes
    * the copy before trusting it (verifyFile: the memo of sound copies lives in memory) and replaces it.
    */
-  private async placeOnce(tmp: string, sha256: string): Promise<boolean> {
+  private async placeOnce(tmp: string, sha256: string, fh: fs.FileHandle): Promise<boolean> {
     const final = this.pathOf(sha256);
     const dir = path.dirname(final);
     let tmpGone = false;
     try {
       let dirs: string[];
       try {
-        dirs = await this.linkInto(tmp, final, dir);
+        dirs = await this.linkInto(tmp, final, dir, sha256);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        return await this.placeExisting(tmp, sha256, final, dir);
+        return await this.placeExisting(tmp, sha256, { final, dir, fh });
       }
       try {
         // the directories together (the journal commits them at once: 3 directory fsyncs in a row measured 1.9-5.8
@@ -289,7 +316,7 @@ export class BlobStore {
         // sound copy a peer's inventory doubts quarantined or not depending on which call the thread pool ran first).
         const [st] = await Promise.all([
           unlinkIfThere(tmp).then(() => fs.stat(final)),
-          fsyncData(final),
+          fh.datasync(),
           ...dirs.map(fsyncDir),
         ]);
         tmpGone = true;
@@ -305,11 +332,12 @@ export class BlobStore {
   }
 
   /** The blob is on disk already: the same bytes, unless the copy rotted; then this upload's verified bytes replace it. */
-  private async placeExisting(tmp: string, sha256: string, final: string, dir: string): Promise<boolean> {
+  private async placeExisting(tmp: string, sha256: string, at: { final: string; dir: string; fh: fs.FileHandle }): Promise<boolean> {
+    const { final, dir, fh } = at;
     const rot = await this.verifyFile(sha256);
     if (rot) {
       await fs.rename(tmp, final);
-      const [st] = await Promise.all([fs.stat(final), fsyncData(final), fsyncDir(dir)]);
+      const [st] = await Promise.all([fs.stat(final), fh.datasync(), fsyncDir(dir)]);
       this.verified.set(sha256, fingerprint(st));
       this.onRotReplaced(rot);
       return false;
@@ -580,7 +608,6 @@ export async function syncPath(p: string, dataOnly: boolean): Promise<void> {
     await fh.close();
   }
 }
-const fsyncData = (file: string): Promise<void> => syncPath(file, true);
 /**
  * unlink, an absent file being fine (false: there was none). One system call, where fs.rm({ force }) stat'ed the
  * file twice first (strace of an upload: 3 statx -> 1).
