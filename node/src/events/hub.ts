@@ -128,6 +128,15 @@ class Client {
     this.reread = true;
   }
 
+  /**
+   * The response can take no more: the client left (destroyed) or the hub ended it (close(), at shutdown). A write
+   * after end emits an error on the response that nothing listens for: an uncaught exception (CI: a replay whose read
+   * came back after the node began shutting down).
+   */
+  private get gone(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
   /** Sends everything in the stream after lastId, then whatever arrived live meanwhile. */
   async catchUp(): Promise<ReplayEnd> {
     if (this.running) {
@@ -162,7 +171,7 @@ class Client {
       try {
         return await this.replay();
       } catch (err) {
-        if (this.res.destroyed) return 'closed';
+        if (this.gone) return 'closed';
         if (Date.now() >= deadline) throw err;
         await this.redisBack(deadline);
       }
@@ -171,7 +180,7 @@ class Client {
 
   private async replay(): Promise<ReplayEnd> {
     for (;;) {
-      if (this.res.destroyed) return 'closed';
+      if (this.gone) return 'closed';
       if (this.backlog > this.limits.replayHighWaterBytes && !(await this.drained())) return 'stalled';
       const batch = await this.redis.xrange(keys.events, `(${this.lastId}`, '+', 'COUNT', REPLAY_BATCH);
       const sent = this.sendUntilFull(batch);
@@ -192,7 +201,7 @@ class Client {
       out += `id: ${id}\ndata: ${withId(fields[1] ?? '{}', id)}\n\n`;
       this.lastId = id;
     }
-    if (out !== '' && !this.res.destroyed) this.res.write(out);
+    if (out !== '' && !this.gone) this.res.write(out);
     return i;
   }
 
@@ -217,7 +226,7 @@ class Client {
   }
 
   private send(id: string, data: string): void {
-    if (this.res.destroyed || compareIds(id, this.lastId) <= 0) return;
+    if (this.gone || compareIds(id, this.lastId) <= 0) return;
     this.lastId = id;
     this.res.write(`id: ${id}\ndata: ${data}\n\n`);
   }
