@@ -2,6 +2,8 @@
 // drops packets). A request that needs Redis must get a prompt 503 with Retry-After, not wait on the open socket until
 // IDLE_TIMEOUT_MS cuts the connection with no answer at all (found on the e2e cluster: 60 of 60 reads of uncached
 // names ended that way while Redis' packets were dropped).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startNode } from '../helpers/node.js';
 import { tempDir } from '../helpers/nodeProcess.js';
@@ -69,4 +71,51 @@ describe('Redis hung', () => {
       }
     });
   }
+
+  // The node shutting down ends every /events response (EventHub.close) while a replay's read may be in flight. When
+  // that read came back, the replay wrote into the ended response — not yet destroyed, its subscriber reading slowly:
+  // an error event nothing listened for, an uncaught exception (CI, eventsMemory.test.ts at the end of its run).
+  // Redis hangs here to hold the read in flight; a subscriber that reads nothing keeps the ended response unfinished.
+  it('a replay whose read comes back after the hub closed writes nothing into the ended response', async () => {
+    const dir = await tempDir();
+    const redis = await onFreePort('redis-server', async (port) => ({ port, proc: await launchRedis(port, dir) }));
+    const node = await startNode(`redis://127.0.0.1:${redis.port}`, { REDIS_COMMAND_TIMEOUT_MS: '20000' });
+    const errors: unknown[] = [];
+    let events: ServerResponse | undefined;
+    // the node's handler runs first; this only watches (and keeps an error from becoming uncaught)
+    node.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      res.on('error', (err) => errors.push(err));
+      if (req.url?.startsWith('/events')) events = res;
+    });
+    const client = net.connect(Number(new URL(node.url).port), '127.0.0.1');
+    client.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+      expect((await put(node.url, 'hung/replayed', 'in the stream')).status).toBe(201);
+      process.kill(redis.proc.pid, 'SIGSTOP');
+      client.pause(); // reads nothing
+      client.write('GET /events?from=0 HTTP/1.1\r\nHost: a\r\n\r\n');
+      await waitFor(() => Promise.resolve(events?.headersSent === true), 10_000, 'the subscriber connected'); // its replay read waits
+      const res = events as ServerResponse;
+      // fill the socket until a chunk stays queued in it: the kernel takes no more
+      const chunk = `: ${'x'.repeat(16 * 1024)}\n\n`;
+      for (let sent = 0; (res.socket?.writableLength ?? 0) === 0 && sent < 256 * 1024 * 1024; sent += chunk.length) {
+        res.write(chunk);
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(res.writableLength).toBeGreaterThan(0);
+      expect(res.writableLength).toBeLessThan(32 * 1024); // under the replay's high-water mark: the replay would write
+      node.deps.hub.close();
+      expect(res.writableEnded && !res.destroyed).toBe(true);
+      process.kill(redis.proc.pid, 'SIGCONT');
+      await node.deps.redis.ping(); // answered after the replay's read (one connection, in order)
+      await new Promise((r) => setImmediate(r)); // past the tick where a write after end reports its error
+      expect(errors).toEqual([]);
+    } finally {
+      client.destroy();
+      process.kill(redis.proc.pid, 'SIGCONT');
+      await node.close();
+      await redis.proc.stop('SIGKILL');
+    }
+  });
 });
