@@ -1,6 +1,8 @@
 // Version history, listing and content index in Redis. Reads are plain commands; every change goes through the
 // one commit script (see scripts.ts), so this module is the only writer of metadata.
 import type { Redis } from 'ioredis';
+import { readAlongFrom } from '../locks/redisLease.js';
+import type { ReadAlong } from '../locks/types.js';
 import { keys, LOCK_RELEASED_CHANNEL, NOTIFICATION_CHANNEL } from './keys.js';
 import { COMMIT_LUA, FAST_COMMIT_LUA, FIELD_OF_EACH_LUA } from './scripts.js';
 import { isLive, type ContentOwner, type EventName, type FileState, type NewVersion, type VersionRecord } from './types.js';
@@ -201,11 +203,9 @@ export class MetadataStore {
   async commitUnleased(req: UnleasedCommit, lease: UnleasedLease): Promise<UnleasedAnswer> {
     const { keyList, args } = commitArgs({ ...req, fence: 0, lockToken: lease.token, endLease: true }, this.eventsMaxLen);
     const r = await this.redis.kubecdnFastCommit(...keyList, keys.fence(req.name), ...args, lease.ttlMs, lease.holder, 'write', lease.contentUnknown ? '1' : '0');
-    const at = (i: number): string | null => (r[i] === undefined || r[i] === null ? null : String(r[i]));
     if (r[0] === 'busy') return { kind: 'busy', holder: String(r[1]), lockKind: String(r[2]), expiresAt: Number(r[3]) };
-    if (r[0] === 'leased') {
-      return { kind: 'leased', fence: Number(r[1]), expiresAt: Number(r[2]), file: [at(3), at(4)], content: [at(5), at(6)] };
-    }
+    // (laid out as the lease's ACQUIRE answers a granted lease)
+    if (r[0] === 'leased') return { kind: 'leased', fence: Number(r[1]), expiresAt: Number(r[2]), readAlong: readAlongFrom(r, true) };
     return { kind: 'commit', result: commitResult(r as [string, string, string?]) };
   }
 }
@@ -224,13 +224,7 @@ export interface UnleasedLease {
 export type UnleasedAnswer =
   | { readonly kind: 'commit'; readonly result: CommitResult }
   | { readonly kind: 'busy'; readonly holder: string; readonly lockKind: string; readonly expiresAt: number }
-  | {
-      readonly kind: 'leased';
-      readonly fence: number;
-      readonly expiresAt: number;
-      readonly file: readonly [count: string | null, head: string | null];
-      readonly content: readonly [name: string | null, version: string | null];
-    };
+  | { readonly kind: 'leased'; readonly fence: number; readonly expiresAt: number; readonly readAlong: ReadAlong };
 
 /** COMMIT_LUA's keys and arguments for a request (scripts.ts). Pure. */
 function commitArgs(req: CommitRequest, eventsMaxLen: number): { keyList: [string, string, string, string, string]; args: (string | number)[] } {

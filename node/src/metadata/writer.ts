@@ -182,7 +182,7 @@ export class Writer {
       const req = { name, expectedCount: guess.count, version: d.version, contentMode: d.contentMode, listed: d.listed, event: d.event };
       const a = await this.store.commitUnleased(req, { token, ...lease, contentUnknown: intent.kind === 'write' && intent.size > 0 });
       if (a.kind === 'busy') return { holder: a.holder, kind: a.lockKind, expiresAt: a.expiresAt };
-      if (a.kind === 'leased') return { token, fence: a.fence, expiresAt: a.expiresAt, readAlong: { file: a.file, content: a.content } };
+      if (a.kind === 'leased') return { token, fence: a.fence, expiresAt: a.expiresAt, readAlong: a.readAlong };
       stopHold();
       const res = a.result;
       if (!res.ok && 'refused' in res) throw this.refusal(name, res);

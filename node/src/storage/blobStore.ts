@@ -242,21 +242,18 @@ export class BlobStore {
    */
   private async linkInto(tmp: string, final: string, dir: string, sha256: string): Promise<string[]> {
     const leaf = Number.parseInt(sha256.slice(0, 4), 16);
-    if (!this.leafKnown(leaf)) {
-      const made = await fs.mkdir(dir, { recursive: true });
-      this.leaves[leaf >> 3]! |= 1 << (leaf & 7);
-      await fs.link(tmp, final);
-      return dirsToSync(dir, made);
+    if (this.leafKnown(leaf)) {
+      try {
+        await fs.link(tmp, final);
+        return [dir];
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
     }
-    try {
-      await fs.link(tmp, final);
-      return [dir];
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      const made = await fs.mkdir(dir, { recursive: true });
-      await fs.link(tmp, final);
-      return dirsToSync(dir, made);
-    }
+    const made = await fs.mkdir(dir, { recursive: true });
+    this.leaves[leaf >> 3]! |= 1 << (leaf & 7);
+    await fs.link(tmp, final);
+    return dirsToSync(dir, made);
   }
 
   private leafKnown(leaf: number): boolean {
