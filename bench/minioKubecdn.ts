@@ -33,7 +33,7 @@ export async function startKubecdnStandalone(runDir: string): Promise<KubecdnSta
     name: 'kubecdn',
     commitDurability: mode,
     putOk: 201,
-    durability: 'fsync: blob fsynced, then Redis appendonly yes + appendfsync always (kubecdn_redis_commit_durability)',
+    durability: 'fsync: blob durable first (a 1 KiB one by its group-committed O_DSYNC journal record, BLOB_JOURNAL_MAX_BYTES), then Redis appendonly yes + appendfsync always (kubecdn_redis_commit_durability)',
     processes: [
       { label: 'node', pid: node.pid },
       { label: 'redis', pid: node.redisPid },

@@ -1,7 +1,8 @@
 // The control for the comparison with MinIO: the plainest Node store. A PUT is as durable as kubecdn makes it —
 // node:http, the body streamed into a temporary file while SHA-256 hashes it, the file linked to its
 // content-addressed name, its data and its directory (and the directory's parents when it had to be made) fsynced
-// together, as kubecdn's BlobStore.place does, the temporary name removed, then one Redis script that records the
+// together, as kubecdn's BlobStore.place does for a blob its journal does not take (kubecdn makes a small one durable
+// by a group-committed journal record instead: kubecdn / this above 1 is what that buys), the temporary name removed, then one Redis script that records the
 // version (on a Redis with appendfsync always: fsynced before the answer), then 201. A GET reads the name's head in
 // Redis and streams the blob from disk (256 KiB reads piped into the response, kubecdn's read size for big files).
 // No lock, no authentication, no validation, no digest check on the way out, no log, no metrics, no notification:
@@ -83,6 +84,8 @@ async function get(name: string, res: http.ServerResponse): Promise<void> {
 }
 
 await fs.mkdir(tmpDir, { recursive: true });
+// the 256 first-level fan-out directories exist from the start, as kubecdn's BlobStore.init makes them
+await Promise.all(Array.from({ length: 256 }, (_, i) => fs.mkdir(path.join(dataDir, 'blobs', i.toString(16).padStart(2, '0')), { recursive: true })));
 http
   .createServer((req, res) => {
     const name = decodeURIComponent((req.url ?? '/').split('?')[0]!.replace(/^\/files\//, ''));

@@ -92,6 +92,13 @@ const settings = {
   idleTimeoutMs: env('IDLE_TIMEOUT_MS', int(100, 30_000)),
   gcIntervalMs: env('GC_INTERVAL_MS', int(0, 60 * 60_000)),
   gcGraceMs: env('GC_GRACE_MS', int(0, 60 * 60_000)),
+  /**
+   * blobs up to this size are made durable by the group-committed blob journal (one fdatasync for the uploads of the
+   * moment) instead of their own fsyncs; 0: every blob fsyncs its own file and directory
+   */
+  blobJournalMaxBytes: env('BLOB_JOURNAL_MAX_BYTES', z.coerce.number().int().min(0).max(MiB).default(64 * 1024)),
+  /** how often the journal's files are made durable themselves (one syncfs) and its segment dropped */
+  blobJournalCheckpointMs: env('BLOB_JOURNAL_CHECKPOINT_MS', int(100, 5_000)),
   /** the background scrub's read rate (0: off) and its rest between passes */
   scrubBytesPerSec: env('SCRUB_BYTES_PER_SEC', int(0, 8 * MiB)),
   scrubIntervalMs: env('SCRUB_INTERVAL_MS', int(0, 60 * 60_000)),

@@ -92,6 +92,16 @@ function storageMetrics(r: Registry[]) {
       help: 'Bytes of blobs on this node’s disk',
       registers: r,
     }),
+    journalRecords: new Counter({
+      name: 'kubecdn_blob_journal_records_total',
+      help: 'Small uploads made durable by a blob journal record (BLOB_JOURNAL_MAX_BYTES)',
+      registers: r,
+    }),
+    journalSyncs: new Counter({
+      name: 'kubecdn_blob_journal_syncs_total',
+      help: 'Group commits of the blob journal: one write and one fdatasync for every record queued meanwhile',
+      registers: r,
+    }),
     blobStoreBlobs: new Gauge({
       name: 'kubecdn_blob_store_blobs',
       help: 'Number of blobs on this node’s disk',

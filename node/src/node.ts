@@ -86,7 +86,16 @@ function blobStore(cfg: Config, metrics: Metrics, log: Logger, hashThread: HashT
     metrics.integrityFailures.inc({ where: 'upload' });
     log.error({ sha256: rot.sha256, reason: rot.reason, err: rot.message }, 'corrupt blob replaced by an upload of the same bytes');
   };
-  return new BlobStore(cfg.dataDir, onRotReplaced, hashThread);
+  const journal = {
+    maxBlobBytes: cfg.blobJournalMaxBytes,
+    checkpointMs: cfg.blobJournalCheckpointMs,
+    onError: (err: unknown, what: string) => log.error({ err: (err as Error).message }, what),
+    onSync: (records: number) => {
+      metrics.journalSyncs.inc();
+      metrics.journalRecords.inc(records);
+    },
+  };
+  return new BlobStore(cfg.dataDir, onRotReplaced, hashThread, journal);
 }
 
 /** Counting the stored blobs walks them all (a minute at a million): in the background, once the node is ready. */
@@ -200,6 +209,7 @@ export async function createNode(cfg: Config, log: Logger = createLogger(cfg.log
       await closed;
       clearTimeout(timer);
       await hashThread.stop(); // after the server: no transfer is hashing any more
+      await blobs.close(); // after the server: no upload is waiting for the journal
       subscriber.close();
       durability.stop();
       await redis.quit().catch(() => redis.disconnect());

@@ -10,7 +10,7 @@ import { ApiError } from '../../node/src/errors.js';
 import { diskFaultOf, retryAfterOf, toApiError } from '../../node/src/http/respond.js';
 import { put } from '../helpers/http.js';
 import { spawnNode, tempDir, type ChildNode } from '../helpers/node.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 
 const TOKEN = 'disk-faults-token';
 const A = { Authorization: `Bearer ${TOKEN}` };
@@ -71,7 +71,7 @@ describe.skipIf(!mountable)('a real node on a small tmpfs DATA_DIR', () => {
     dir = await tempDir('kubecdn-tmpfs-');
     run('mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir);
     mounted = true;
-    node = await spawnNode(redis.url, { NODE_ID: 'disk-faults', DATA_DIR: dir, WRITE_TOKEN: TOKEN });
+    node = await spawnNode(redis.url, { NODE_ID: 'disk-faults', DATA_DIR: dir, WRITE_TOKEN: TOKEN, BLOB_JOURNAL_CHECKPOINT_MS: '200' });
   });
   afterAll(async () => {
     await node?.stop();
@@ -92,6 +92,19 @@ describe.skipIf(!mountable)('a real node on a small tmpfs DATA_DIR', () => {
   async function expectFault(res: Response, code: string): Promise<void> {
     expect([res.status, res.headers.get('retry-after'), await res.json()]).toMatchObject([503, '5', { error: { code } }]);
   }
+
+  /**
+   * The blob journal holds nothing: its checkpoint (every 200 ms here) synced and removed the segment of the last
+   * records and closed it. Until then the segment's space is freed under a "full" disk when the checkpoint comes, and
+   * a file open for writing makes `mount -o remount,ro` refuse ("busy"; the kernel's own errors=remount-ro does not
+   * wait for that, this simulation of it does).
+   */
+  const journalEmpty = async (): Promise<boolean> => {
+    const journal = path.join(dir, 'journal');
+    const fds = `/proc/${node.proc.pid}/fd`;
+    const open = await Promise.all((await fs.readdir(fds)).map((fd) => fs.readlink(path.join(fds, fd)).catch(() => '')));
+    return (await fs.readdir(journal)).length === 0 && !open.some((file) => file.startsWith(journal));
+  };
 
   /** Fills the tmpfs to the last byte with a file of our own (a short write, then ENOSPC). */
   async function fillUp(file: string): Promise<void> {
@@ -114,6 +127,7 @@ describe.skipIf(!mountable)('a real node on a small tmpfs DATA_DIR', () => {
       if (last.status !== 201) break;
     }
     await expectFault(last!, 'disk_full');
+    await waitFor(journalEmpty, 10_000, 'the blob journal empty');
     await fillUp(path.join(dir, 'filler-2'));
     await expectFault(await putNew('while-full.bin'), 'disk_full');
     // a body still arriving when the disk refuses it: the client gets the answer, not a reset
@@ -139,6 +153,7 @@ describe.skipIf(!mountable)('a real node on a small tmpfs DATA_DIR', () => {
   });
 
   it('a read-only DATA_DIR: 503 disk_read_only and not ready; remounted read-write, it recovers', async () => {
+    await waitFor(journalEmpty, 10_000, 'the blob journal empty');
     run('mount', '-o', 'remount,ro', dir);
     try {
       await expectFault(await putNew('read-only.bin'), 'disk_read_only');

@@ -1,0 +1,255 @@
+// The blob journal: small uploads made durable by group commit. A 1 KiB PUT spent most of its node CPU on making its
+// own file durable — fdatasync of the blob, open/fsync/close of its directory (and of a new directory's parent), a
+// dozen thread-pool operations — and 16 concurrent writers did all of it 16 times over. With the journal a small
+// blob is still written, linked and named exactly as before, but not fsynced: its bytes are appended to a journal
+// segment instead, and one write (O_DSYNC) makes every record that queued meanwhile durable (16 writers: one
+// sync for several uploads, not two or three per upload). A checkpoint later makes the files themselves durable with
+// one syncfs of their filesystem (`sync -f`), and only then drops the segment; after a crash, start-up restores from
+// the remaining segments every blob whose file is missing or does not match its digest (restore, in BlobStore).
+// Measured (bench harness, 16 writers x 50 fresh 1 KiB objects): a node:http store doing only this reached 3.95x
+// MinIO's objects/s where the per-file-fsync control reached 1.38x.
+//
+// A record: magic (4), size (4, big-endian), SHA-256 (32), the bytes. Records are written in order by one write at a
+// time, so a crash can tear only the tail; replay stops at the first record that is incomplete or whose bytes do not
+// hash to its digest (such a record was never acknowledged: its batch's write had not returned).
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const MAGIC = 0x4b424a31; // "KBJ1"
+const HEADER_BYTES = 40;
+/** a segment is rotated (and checkpointed) past this size or this many records, whichever comes first */
+const SEGMENT_BYTES = 8 * 1024 * 1024;
+const SEGMENT_RECORDS = 16_384;
+/** one batch's write at most (the rest waits for the next batch): bounds what one write holds */
+const BATCH_BYTES = 1024 * 1024;
+const SEGMENT_RE = /^segment-(\d{12})$/;
+
+export interface JournalRecord {
+  readonly sha256: string;
+  readonly bytes: Buffer;
+}
+
+/** A record's header. Pure. */
+export function recordHeader(sha256: string, size: number): Buffer {
+  const h = Buffer.allocUnsafe(HEADER_BYTES);
+  h.writeUInt32BE(MAGIC, 0);
+  h.writeUInt32BE(size, 4);
+  h.write(sha256, 8, 32, 'hex');
+  return h;
+}
+
+/** The sound records of a segment's bytes, in order, up to the first torn or mismatched one. Pure. */
+export function* decodeRecords(buf: Buffer, maxBlobBytes: number): Generator<JournalRecord> {
+  let at = 0;
+  while (at + HEADER_BYTES <= buf.length) {
+    if (buf.readUInt32BE(at) !== MAGIC) return;
+    const size = buf.readUInt32BE(at + 4);
+    if (size > maxBlobBytes || at + HEADER_BYTES + size > buf.length) return;
+    const sha256 = buf.toString('hex', at + 8, at + HEADER_BYTES);
+    const bytes = buf.subarray(at + HEADER_BYTES, at + HEADER_BYTES + size);
+    if (createHash('sha256').update(bytes).digest('hex') !== sha256) return;
+    yield { sha256, bytes };
+    at += HEADER_BYTES + size;
+  }
+}
+
+export const segmentName = (seq: number): string => `segment-${String(seq).padStart(12, '0')}`;
+
+/** syncfs(2) of the filesystem holding `dir`, through coreutils (Node has no binding for it). */
+export async function syncFilesystem(dir: string): Promise<void> {
+  await promisify(execFile)('sync', ['-f', dir], { timeout: 60_000 });
+}
+
+interface Waiter {
+  readonly buffers: readonly Buffer[];
+  readonly bytes: number;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export interface JournalOptions {
+  readonly dir: string;
+  /** the largest blob a record may hold (larger ones are fsynced as files) */
+  readonly maxBlobBytes: number;
+  /** how often the active segment is checkpointed when it holds records */
+  readonly checkpointMs: number;
+  /** the files' own durability at a checkpoint: syncfs of their filesystem; the fallback when it fails */
+  readonly syncFiles: () => Promise<void>;
+  readonly syncEach: (digests: readonly string[]) => Promise<void>;
+  readonly onError: (err: unknown, what: string) => void;
+  /** each group commit, with its number of records */
+  readonly onSync?: (records: number) => void;
+}
+
+export class BlobJournal {
+  private fh: fs.FileHandle | undefined;
+  private seq = 0;
+  private offset = 0;
+  /** the digests recorded in the active segment: what a checkpoint must make durable (bounded by SEGMENT_RECORDS) */
+  private digests: string[] = [];
+  private queue: Waiter[] = [];
+  /** the batch loop, while it runs (one at a time) */
+  private flushing: Promise<void> | undefined;
+  private rotateWanted = false;
+  private checkpointing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  readonly stats = { batches: 0, records: 0, checkpoints: 0 };
+
+  constructor(private readonly opts: JournalOptions) {}
+
+  /**
+   * Replays what a previous process left (`restore` each sound record, in order), drops those segments and starts
+   * the checkpoint timer. Returns how many records were replayed. A segment is opened by the first record after
+   * start or after a checkpoint: an idle node holds no file open for writing (a volume can be remounted read-only).
+   */
+  async start(restore: (r: JournalRecord) => Promise<void>): Promise<number> {
+    await fs.mkdir(this.opts.dir, { recursive: true });
+    const old = (await fs.readdir(this.opts.dir)).filter((f) => SEGMENT_RE.test(f)).sort();
+    let restored = 0;
+    for (const name of old) {
+      // bounded: a segment is rotated at SEGMENT_BYTES (+ one batch)
+      const buf = await fs.readFile(path.join(this.opts.dir, name));
+      for (const r of decodeRecords(buf, this.opts.maxBlobBytes)) {
+        await restore(r);
+        restored++;
+      }
+    }
+    // restore made each file durable itself: the segments can go
+    for (const name of old) await fs.rm(path.join(this.opts.dir, name), { force: true });
+    const last = old.at(-1);
+    this.seq = last === undefined ? 0 : Number(SEGMENT_RE.exec(last)?.[1] ?? 0) + 1;
+    this.timer = setInterval(() => {
+      if (this.digests.length === 0) return;
+      this.rotateWanted = true;
+      this.kick();
+    }, this.opts.checkpointMs);
+    this.timer.unref();
+    return restored;
+  }
+
+  /**
+   * Resolves once the record is durable (its group's write returned); rejects when the journal could not write it (the
+   * caller then makes the file durable itself).
+   */
+  append(sha256: string, chunks: readonly Buffer[], size: number): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error('blob journal stopped'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ buffers: [recordHeader(sha256, size), ...chunks], bytes: HEADER_BYTES + size, resolve, reject });
+      this.digests.push(sha256);
+      this.kick();
+    });
+  }
+
+  /** Waits for queued records; the last segment stays for the next start to replay (its files may not be synced). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    while (this.flushing) await this.flushing;
+    await this.checkpointing;
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+
+  /** Starts the batch loop unless it runs; records queued as it ended start it again. */
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.runBatches().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0 || this.rotateWanted) this.kick();
+    });
+  }
+
+  /** One batch at a time: the records queued meanwhile in one synchronous write, then all of them answered. */
+  private async runBatches(): Promise<void> {
+    for (;;) {
+      const full = this.digests.length >= SEGMENT_RECORDS || this.offset >= SEGMENT_BYTES;
+      if (this.fh !== undefined && (this.rotateWanted || full)) await this.closeSegment();
+      this.rotateWanted = false;
+      if (this.queue.length === 0) return;
+      if (this.fh === undefined && !this.stopped) await this.openSegment().catch((err: unknown) => this.opts.onError(err, 'blob journal segment'));
+      await this.writeBatch(this.takeBatch());
+    }
+  }
+
+  private async writeBatch(batch: readonly Waiter[]): Promise<void> {
+    try {
+      if (this.fh === undefined) throw new Error('no blob journal segment open');
+      // O_DSYNC: the write returns once its data (and the size that reaches it) is on disk, as write + fdatasync
+      // would, in one thread-pool round trip instead of two
+      await this.fh.writev(batch.flatMap((w) => w.buffers), this.offset);
+      this.offset += batch.reduce((n, w) => n + w.bytes, 0);
+      this.stats.batches++;
+      this.stats.records += batch.length;
+      this.opts.onSync?.(batch.length);
+      for (const w of batch) w.resolve();
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      // after a failed write the segment's state is unknown (fsync errors are not sticky): the next one is new
+      this.opts.onError(err, 'blob journal write');
+      this.rotateWanted = true;
+    }
+  }
+
+  private takeBatch(): Waiter[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.bytes <= BATCH_BYTES)) bytes += this.queue[n++]!.bytes;
+    return this.queue.splice(0, n);
+  }
+
+  /**
+   * Closes the active segment; it is dropped once its files are durable (one checkpoint at a time, in order). Called
+   * only between batches: every record of the segment is written, and every one of its files was linked before its
+   * record was queued (records still queued are covered too: their files are linked already).
+   */
+  private async closeSegment(): Promise<void> {
+    const closed = this.fh;
+    const name = segmentName(this.seq - 1);
+    const digests = this.digests;
+    this.digests = [];
+    this.fh = undefined;
+    await closed?.close().catch((err: unknown) => this.opts.onError(err, 'blob journal close'));
+    this.checkpointing = this.checkpointing.then(() => this.checkpoint(name, digests));
+  }
+
+  private async checkpoint(name: string, digests: readonly string[]): Promise<void> {
+    try {
+      if (digests.length > 0) {
+        await this.opts.syncFiles().catch(async (err: unknown) => {
+          this.opts.onError(err, 'syncfs (sync -f) failed; fsyncing the files one by one');
+          await this.opts.syncEach(digests);
+        });
+      }
+      await fs.rm(path.join(this.opts.dir, name), { force: true });
+      this.stats.checkpoints++;
+    } catch (err) {
+      // the segment stays: the next start replays it (restoring only what is missing or wrong)
+      this.opts.onError(err, 'blob journal checkpoint');
+    }
+  }
+
+  private async openSegment(): Promise<void> {
+    const { O_WRONLY, O_CREAT, O_EXCL, O_DSYNC } = fsConstants;
+    const fh = await fs.open(path.join(this.opts.dir, segmentName(this.seq)), O_WRONLY | O_CREAT | O_EXCL | O_DSYNC);
+    this.seq++;
+    // the segment's name durable once, before any record in it is acknowledged
+    try {
+      const dir = await fs.open(this.opts.dir, 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    this.fh = fh;
+    this.offset = 0;
+  }
+}

@@ -1,0 +1,182 @@
+// The blob journal (node/src/storage/journal.ts) on real files: its record layout and what replay accepts, group
+// commit (many concurrent records, few writes), replay at start, checkpoints (the segment dropped once the files are
+// synced; the one-by-one fallback when syncfs fails), and a BlobStore that journals its small uploads and restores
+// after a crash what did not survive.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BlobStore } from '../../node/src/storage/blobStore.js';
+import { BlobJournal, decodeRecords, recordHeader, segmentName, type JournalOptions, type JournalRecord } from '../../node/src/storage/journal.js';
+import { waitFor } from '../helpers/redis.js';
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const record = (b: Buffer): Buffer => Buffer.concat([recordHeader(sha(b), b.length), b]);
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-journal-'));
+});
+afterEach(async () => fs.rm(dir, { recursive: true, force: true }));
+
+function journal(over: Partial<JournalOptions> = {}): { j: BlobJournal; errors: string[] } {
+  const errors: string[] = [];
+  const j = new BlobJournal({
+    dir: path.join(dir, 'journal'),
+    maxBlobBytes: 4096,
+    checkpointMs: 60_000,
+    syncFiles: () => Promise.resolve(),
+    syncEach: () => Promise.resolve(),
+    onError: (_err, what) => errors.push(what),
+    ...over,
+  });
+  return { j, errors };
+}
+
+const segments = async (): Promise<string[]> => (await fs.readdir(path.join(dir, 'journal'))).sort();
+const readSegment = async (name: string): Promise<JournalRecord[]> => [...decodeRecords(await fs.readFile(path.join(dir, 'journal', name)), 4096)];
+
+describe('records', () => {
+  const blobs = [Buffer.from('one'), randomBytes(1000), Buffer.from('three')];
+  const segment = Buffer.concat(blobs.map(record));
+
+  it('decode to their digests and bytes, in order', () => {
+    expect([...decodeRecords(segment, 4096)].map((r) => [r.sha256, r.bytes.toString('hex')])).toEqual(blobs.map((b) => [sha(b), b.toString('hex')]));
+  });
+
+  it('replay stops at a torn tail, at bytes that do not match their digest, and at a size over the limit', () => {
+    expect([...decodeRecords(segment.subarray(0, segment.length - 2), 4096)]).toHaveLength(2);
+    const rotten = Buffer.from(segment);
+    rotten[40 + 3 + 40 + 10]! ^= 1; // a byte of the second record's bytes
+    expect([...decodeRecords(rotten, 4096)]).toHaveLength(1);
+    expect([...decodeRecords(segment, 999)]).toHaveLength(1);
+  });
+});
+
+describe('group commit', () => {
+  it('records queued while a write is under way share the next write; all of them are in the segment, in order', async () => {
+    const { j } = journal();
+    await j.start(() => Promise.resolve());
+    const blobs = Array.from({ length: 40 }, (_, i) => Buffer.from(`record ${i} `.repeat(i + 1)));
+    await Promise.all(blobs.map((b) => j.append(sha(b), [b], b.length)));
+    expect(j.stats.records).toBe(40);
+    expect(j.stats.batches).toBeLessThan(40);
+    await j.stop();
+    const [active] = await segments();
+    expect((await readSegment(active!)).map((r) => r.sha256)).toEqual(blobs.map(sha));
+  });
+
+  it('a record may arrive in several chunks', async () => {
+    const { j } = journal();
+    await j.start(() => Promise.resolve());
+    const parts = [Buffer.from('first part, '), Buffer.from('second part')];
+    const whole = Buffer.concat(parts);
+    await j.append(sha(whole), parts, whole.length);
+    await j.stop();
+    expect((await readSegment((await segments())[0]!)).map((r) => r.bytes.toString())).toEqual([whole.toString()]);
+  });
+
+  it('refuses records once stopped (the caller then syncs its file itself)', async () => {
+    const { j } = journal();
+    await j.start(() => Promise.resolve());
+    await j.stop();
+    await expect(j.append(sha(Buffer.from('late')), [Buffer.from('late')], 4)).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('replay at start', () => {
+  it('hands every sound record of the segments left behind to restore and drops them; the next record opens the next segment', async () => {
+    const a = Buffer.from('left behind a');
+    const b = Buffer.from('left behind b');
+    await fs.mkdir(path.join(dir, 'journal'));
+    await fs.writeFile(path.join(dir, 'journal', segmentName(4)), record(a));
+    // the second segment ends in a record torn by the crash
+    await fs.writeFile(path.join(dir, 'journal', segmentName(5)), Buffer.concat([record(b), record(Buffer.from('torn')).subarray(0, 42)]));
+    const { j } = journal();
+    const restored: string[] = [];
+    expect(await j.start((r) => Promise.resolve(void restored.push(r.bytes.toString())))).toBe(2);
+    expect(restored).toEqual([a.toString(), b.toString()]);
+    expect(await segments()).toEqual([]);
+    const c = Buffer.from('after the restart');
+    await j.append(sha(c), [c], c.length);
+    expect(await segments()).toEqual([segmentName(6)]);
+    await j.stop();
+  });
+});
+
+describe('checkpoints', () => {
+  it('drop a segment once its files are synced; an idle journal then holds no segment open', async () => {
+    let synced = 0;
+    const { j } = journal({ checkpointMs: 50, syncFiles: () => Promise.resolve(void synced++) });
+    await j.start(() => Promise.resolve());
+    const first = Buffer.from('before the checkpoint');
+    await j.append(sha(first), [first], first.length);
+    await waitFor(() => j.stats.checkpoints >= 1, 5_000, 'a checkpoint');
+    expect(synced).toBeGreaterThanOrEqual(1);
+    expect(await segments()).toEqual([]);
+    await j.stop();
+  });
+
+  it('without syncfs, each file of the segment is synced one by one before the segment goes', async () => {
+    const each: string[][] = [];
+    const { j, errors } = journal({
+      checkpointMs: 50,
+      syncFiles: () => Promise.reject(new Error('no sync here')),
+      syncEach: (digests) => Promise.resolve(void each.push([...digests])),
+    });
+    await j.start(() => Promise.resolve());
+    const blobs = [Buffer.from('x1'), Buffer.from('x2')];
+    await Promise.all(blobs.map((b) => j.append(sha(b), [b], b.length)));
+    await waitFor(() => j.stats.checkpoints >= 1, 5_000, 'a checkpoint');
+    expect(each).toEqual([blobs.map(sha)]);
+    expect(errors.some((e) => e.includes('syncfs'))).toBe(true);
+    expect(await segments()).not.toContain(segmentName(0));
+    await j.stop();
+  });
+
+  it('a segment whose files could not be synced stays, for the next start to replay', async () => {
+    const { j, errors } = journal({ checkpointMs: 50, syncFiles: () => Promise.reject(new Error('no')), syncEach: () => Promise.reject(new Error('EIO')) });
+    await j.start(() => Promise.resolve());
+    const b = Buffer.from('kept for replay');
+    await j.append(sha(b), [b], b.length);
+    await waitFor(() => errors.includes('blob journal checkpoint'), 5_000, 'a failed checkpoint');
+    await j.stop();
+    expect((await readSegment(segmentName(0))).map((r) => r.bytes.toString())).toEqual(['kept for replay']);
+  });
+});
+
+describe('a BlobStore with the journal', () => {
+  const settings = { maxBlobBytes: 1024, checkpointMs: 60_000, onError: () => undefined };
+
+  it('journals small uploads only, and after a crash restores the small blobs whose files were lost or torn', async () => {
+    const store = new BlobStore(dir, undefined, undefined, settings);
+    await store.init();
+    const small = Buffer.from('a small blob, journaled');
+    const other = Buffer.from('another small blob, journaled');
+    const large = randomBytes(4096);
+    for (const b of [small, other, large]) await store.ingest(Readable.from([b]), { maxBytes: 1 << 20 });
+    await store.close();
+    const [active] = await segments();
+    expect((await readSegment(active!)).map((r) => r.sha256)).toEqual([sha(small), sha(other)]);
+    // what a machine crash can do to files that were never fsynced: gone, or cut short
+    await fs.rm(store.pathOf(sha(small)));
+    await fs.truncate(store.pathOf(sha(other)), 5);
+    const after = new BlobStore(dir, undefined, undefined, settings);
+    await after.init();
+    expect(await fs.readFile(after.pathOf(sha(small)))).toEqual(small);
+    expect(await fs.readFile(after.pathOf(sha(other)))).toEqual(other);
+    expect(await fs.readFile(after.pathOf(sha(large)))).toEqual(large);
+    expect(await segments()).toEqual([]);
+    await after.close();
+  });
+
+  it('without the journal nothing is journaled', async () => {
+    const store = new BlobStore(dir, undefined, undefined, { ...settings, maxBlobBytes: 0 });
+    await store.init();
+    await store.ingest(Readable.from([Buffer.from('fsynced as a file')]), { maxBytes: 1024 });
+    await store.close();
+    await expect(fs.readdir(path.join(dir, 'journal'))).rejects.toThrow(/ENOENT/);
+  });
+});
