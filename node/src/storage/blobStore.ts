@@ -11,7 +11,7 @@ import { LRUCache } from 'lru-cache';
 import { ApiError, apiError } from '../errors.js';
 import { BatchedWrite } from './batchedWrite.js';
 import { BufferPool } from './bufferPool.js';
-import { BlobJournal, syncFilesystem, type JournalRecord } from './journal.js';
+import { BlobJournal, replayJournal, syncFilesystem, type JournalOptions, type JournalRecord } from './journal.js';
 import { BUFFERS_PER_TRANSFER, type HashThread } from './offThreadHash.js';
 import type { OpenBlob } from './pump.js';
 import { SumsMemo } from './chunkSums.js';
@@ -120,6 +120,9 @@ export class BlobStore {
   private touchedDuringCount: Set<string> | undefined;
   private readonly journal: BlobJournal | undefined;
   private readonly journalMax: number;
+  private readonly journalDir: string;
+  /** how a journal (this one, or one a previous process left) makes its files durable */
+  private readonly journalSync: Pick<JournalOptions, 'syncFiles' | 'syncEach' | 'onError'>;
 
   /**
    * `onRotReplaced` hears of a stored copy found bad by an upload of the same bytes (which then replaces it): rot
@@ -136,16 +139,19 @@ export class BlobStore {
     this.tmpDir = path.join(dataDir, 'tmp');
     this.quarantineDir = path.join(dataDir, 'quarantine');
     this.journalMax = journal?.maxBlobBytes ?? 0;
+    this.journalDir = path.join(dataDir, 'journal');
+    this.journalSync = {
+      syncFiles: () => syncFilesystem(this.blobsDir),
+      syncEach: (digests) => this.syncEach(digests),
+      onError: journal?.onError ?? (() => undefined),
+    };
     this.journal =
       journal === undefined || journal.maxBlobBytes === 0
         ? undefined
         : new BlobJournal({
-            dir: path.join(dataDir, 'journal'),
-            maxBlobBytes: journal.maxBlobBytes,
+            dir: this.journalDir,
             checkpointMs: journal.checkpointMs,
-            syncFiles: () => syncFilesystem(this.blobsDir),
-            syncEach: (digests) => this.syncEach(digests),
-            onError: journal.onError,
+            ...this.journalSync,
             ...(journal.onSync && { onSync: journal.onSync }),
           });
   }
@@ -159,8 +165,10 @@ export class BlobStore {
     await fs.rm(this.tmpDir, { recursive: true, force: true });
     await fs.mkdir(this.tmpDir, { recursive: true });
     await this.makeFirstLevels();
-    // after a crash: every small blob acknowledged since the last checkpoint whose file did not survive, back
-    await this.journal?.start((r) => this.restore(r));
+    // after a crash: every small blob acknowledged since the last checkpoint whose file did not survive, back (with
+    // the journal off now, what it left is still replayed)
+    const restore = (r: JournalRecord): Promise<void> => this.restore(r);
+    await (this.journal ? this.journal.start(restore) : replayJournal(this.journalDir, restore, this.journalSync));
   }
 
   /** Stops the journal (its last segment is replayed by the next start). */
@@ -361,7 +369,7 @@ export class BlobStore {
         dirs = await this.linkInto(tmp, final, dir, sha256);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        return await this.placeExisting(tmp, sha256, { final, dir, fh });
+        return await this.placeExisting(tmp, sha256, { final, dir, fh, kept });
       }
       try {
         // the directories together (the journal commits them at once: 3 directory fsyncs in a row measured 1.9-5.8
@@ -388,12 +396,19 @@ export class BlobStore {
    */
   private async makeDurable(sha256: string, fh: fs.FileHandle, dirs: readonly string[], kept: readonly Buffer[] | undefined): Promise<void> {
     const own = (): Promise<unknown> => Promise.all([fh.datasync(), ...dirs.map(fsyncDir)]);
+    await this.journaled(sha256, kept, own);
+  }
+
+  /**
+   * A journal record of the blob when it is small (its chunks kept, copied into one Buffer: the record holds what was
+   * hashed whatever the source does with its chunks later); `own` when it is not or the journal refuses it.
+   */
+  private async journaled(sha256: string, kept: readonly Buffer[] | undefined, own: () => Promise<unknown>): Promise<void> {
     if (kept === undefined || this.journal === undefined) {
       await own();
       return;
     }
-    const size = kept.reduce((n, c) => n + c.length, 0);
-    await this.journal.append(sha256, kept, size).catch(own);
+    await this.journal.append(sha256, Buffer.concat(kept)).catch(own);
   }
 
   /**
@@ -401,10 +416,8 @@ export class BlobStore {
    * the record, durably (a temporary file fsynced, renamed over the name, the directories fsynced).
    */
   private async restore(r: JournalRecord): Promise<void> {
-    const bad = await this.verifyFile(r.sha256, undefined, { remember: false }).catch((err: unknown) => {
-      if (isNotFound(err)) return 'missing';
-      throw err;
-    });
+    // missing, or unreadable (a read error must not stop the node from starting: the copy is written anew)
+    const bad = await this.verifyFile(r.sha256, undefined, { remember: false }).catch(() => 'unreadable');
     if (bad === undefined) return;
     const final = this.pathOf(r.sha256);
     const dir = path.dirname(final);
@@ -438,8 +451,12 @@ export class BlobStore {
   }
 
   /** The blob is on disk already: the same bytes, unless the copy rotted; then this upload's verified bytes replace it. */
-  private async placeExisting(tmp: string, sha256: string, at: { final: string; dir: string; fh: fs.FileHandle }): Promise<boolean> {
-    const { final, dir, fh } = at;
+  private async placeExisting(
+    tmp: string,
+    sha256: string,
+    at: { final: string; dir: string; fh: fs.FileHandle; kept: readonly Buffer[] | undefined },
+  ): Promise<boolean> {
+    const { final, dir, fh, kept } = at;
     const rot = await this.verifyFile(sha256);
     if (rot) {
       await fs.rename(tmp, final);
@@ -451,6 +468,9 @@ export class BlobStore {
     // Refresh the mtime so garbage collection's grace period covers this upload, which is about to commit.
     const now = new Date();
     await fs.utimes(final, now, now);
+    // The copy may be one a crashed process linked and never made durable (still only in the page cache): a small
+    // one is journaled again with this upload's bytes (the same bytes) before this upload is answered.
+    if (kept !== undefined) await this.journaled(sha256, kept, () => Promise.resolve());
     return false;
   }
 
@@ -705,9 +725,12 @@ export function dirsToSync(dir: string, made: string | undefined): string[] {
   return dirs;
 }
 
-/** A small body's chunks so far, with `chunk`; undefined once the body (`size` so far) outgrows `max`. Pure. */
-const keepSmall = (kept: Buffer[] | undefined, chunk: Buffer, size: number, max: number): Buffer[] | undefined =>
-  kept === undefined || size > max ? undefined : [...kept, chunk];
+/** A small body's chunks so far, `chunk` added; undefined once the body (`size` so far) outgrows `max`. */
+function keepSmall(kept: Buffer[] | undefined, chunk: Buffer, size: number, max: number): Buffer[] | undefined {
+  if (kept === undefined || size > max) return undefined;
+  kept.push(chunk);
+  return kept;
+}
 
 /**
  * Makes a fan-out leaf (blobs/ab/cd) under its first level; the directories a link into it then needs fsynced (see

@@ -26,6 +26,11 @@ const SEGMENT_BYTES = 8 * 1024 * 1024;
 const SEGMENT_RECORDS = 16_384;
 /** one batch's write at most (the rest waits for the next batch): bounds what one write holds */
 const BATCH_BYTES = 1024 * 1024;
+/**
+ * The largest record replay accepts: BLOB_JOURNAL_MAX_BYTES' own maximum, whatever the setting is now (a limit lowered
+ * after a crash must not cut short the replay of records written under the old one).
+ */
+export const MAX_RECORD_BYTES = 1024 * 1024;
 const SEGMENT_RE = /^segment-(\d{12})$/;
 
 export interface JournalRecord {
@@ -43,12 +48,12 @@ export function recordHeader(sha256: string, size: number): Buffer {
 }
 
 /** The sound records of a segment's bytes, in order, up to the first torn or mismatched one. Pure. */
-export function* decodeRecords(buf: Buffer, maxBlobBytes: number): Generator<JournalRecord> {
+export function* decodeRecords(buf: Buffer): Generator<JournalRecord> {
   let at = 0;
   while (at + HEADER_BYTES <= buf.length) {
     if (buf.readUInt32BE(at) !== MAGIC) return;
     const size = buf.readUInt32BE(at + 4);
-    if (size > maxBlobBytes || at + HEADER_BYTES + size > buf.length) return;
+    if (size > MAX_RECORD_BYTES || at + HEADER_BYTES + size > buf.length) return;
     const sha256 = buf.toString('hex', at + 8, at + HEADER_BYTES);
     const bytes = buf.subarray(at + HEADER_BYTES, at + HEADER_BYTES + size);
     if (createHash('sha256').update(bytes).digest('hex') !== sha256) return;
@@ -58,6 +63,39 @@ export function* decodeRecords(buf: Buffer, maxBlobBytes: number): Generator<Jou
 }
 
 export const segmentName = (seq: number): string => `segment-${String(seq).padStart(12, '0')}`;
+
+/**
+ * What a previous process left in `dir`: every sound record handed to `restore` (in order), then the files made
+ * durable (`syncFiles`: the copies replay found sound may still be only in the page cache of a machine that did not
+ * go down — a kill -9, a restart — and so may every file that process linked; `syncEach` with the replayed digests
+ * where syncfs fails), and only then the segments removed. Returns the number of records and the next segment number.
+ */
+export async function replayJournal(
+  dir: string,
+  restore: (r: JournalRecord) => Promise<void>,
+  sync: Pick<JournalOptions, 'syncFiles' | 'syncEach' | 'onError'>,
+): Promise<{ records: number; nextSeq: number }> {
+  const old = (await fs.readdir(dir).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err as Error)))).filter((f) => SEGMENT_RE.test(f)).sort();
+  const digests: string[] = [];
+  for (const name of old) {
+    // bounded: a segment is closed at SEGMENT_BYTES (+ one batch)
+    for (const r of decodeRecords(await fs.readFile(path.join(dir, name)))) {
+      await restore(r);
+      digests.push(r.sha256);
+    }
+  }
+  if (old.length > 0) {
+    await sync.syncFiles().catch(async (err: unknown) => {
+      sync.onError(err, 'syncfs (sync -f) failed at start; fsyncing the replayed files one by one');
+      await sync.syncEach(digests);
+    });
+  }
+  for (const name of old) await fs.rm(path.join(dir, name), { force: true });
+  const last = old.at(-1);
+  return { records: digests.length, nextSeq: last === undefined ? 0 : Number(SEGMENT_RE.exec(last)?.[1] ?? 0) + 1 };
+}
+
+const isNotFound = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
 /** syncfs(2) of the filesystem holding `dir`, through coreutils (Node has no binding for it). */
 export async function syncFilesystem(dir: string): Promise<void> {
@@ -73,8 +111,6 @@ interface Waiter {
 
 export interface JournalOptions {
   readonly dir: string;
-  /** the largest blob a record may hold (larger ones are fsynced as files) */
-  readonly maxBlobBytes: number;
   /** how often the active segment is checkpointed when it holds records */
   readonly checkpointMs: number;
   /** the files' own durability at a checkpoint: syncfs of their filesystem; the fallback when it fails */
@@ -108,49 +144,41 @@ export class BlobJournal {
    * start or after a checkpoint: an idle node holds no file open for writing (a volume can be remounted read-only).
    */
   async start(restore: (r: JournalRecord) => Promise<void>): Promise<number> {
-    await fs.mkdir(this.opts.dir, { recursive: true });
-    const old = (await fs.readdir(this.opts.dir)).filter((f) => SEGMENT_RE.test(f)).sort();
-    let restored = 0;
-    for (const name of old) {
-      // bounded: a segment is rotated at SEGMENT_BYTES (+ one batch)
-      const buf = await fs.readFile(path.join(this.opts.dir, name));
-      for (const r of decodeRecords(buf, this.opts.maxBlobBytes)) {
-        await restore(r);
-        restored++;
-      }
-    }
-    // restore made each file durable itself: the segments can go
-    for (const name of old) await fs.rm(path.join(this.opts.dir, name), { force: true });
-    const last = old.at(-1);
-    this.seq = last === undefined ? 0 : Number(SEGMENT_RE.exec(last)?.[1] ?? 0) + 1;
+    const made = await fs.mkdir(this.opts.dir, { recursive: true });
+    if (made !== undefined) await fsyncDir(path.dirname(this.opts.dir)); // the journal's own entry in DATA_DIR
+    const { records, nextSeq } = await replayJournal(this.opts.dir, restore, this.opts);
+    this.seq = nextSeq;
+    // an open segment always holds records (it is opened by one): checkpoint it, and close it
     this.timer = setInterval(() => {
-      if (this.digests.length === 0) return;
+      if (this.fh === undefined) return;
       this.rotateWanted = true;
       this.kick();
     }, this.opts.checkpointMs);
     this.timer.unref();
-    return restored;
+    return records;
   }
 
   /**
    * Resolves once the record is durable (its group's write returned); rejects when the journal could not write it (the
    * caller then makes the file durable itself).
    */
-  append(sha256: string, chunks: readonly Buffer[], size: number): Promise<void> {
+  append(sha256: string, bytes: Buffer): Promise<void> {
     if (this.stopped) return Promise.reject(new Error('blob journal stopped'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ buffers: [recordHeader(sha256, size), ...chunks], bytes: HEADER_BYTES + size, resolve, reject });
+      this.queue.push({ buffers: [recordHeader(sha256, bytes.length), bytes], bytes: HEADER_BYTES + bytes.length, resolve, reject });
       this.digests.push(sha256);
       this.kick();
     });
   }
 
-  /** Waits for queued records; the last segment stays for the next start to replay (its files may not be synced). */
+  /**
+   * Waits for queued records; the last segment stays for the next start to replay (its files may not be synced). A
+   * checkpoint under way is not waited for (a hung sync must not hang shutdown): its segment is replayed if it stays.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     while (this.flushing) await this.flushing;
-    await this.checkpointing;
     await this.fh?.close();
     this.fh = undefined;
   }
@@ -158,7 +186,8 @@ export class BlobJournal {
   /** Starts the batch loop unless it runs; records queued as it ended start it again. */
   private kick(): void {
     if (this.flushing) return;
-    this.flushing = this.runBatches().finally(() => {
+    // (runBatches answers its own failures; only a throwing callback could reject it, and that must not go unhandled)
+    this.flushing = this.runBatches().catch(() => undefined).finally(() => {
       this.flushing = undefined;
       if (this.queue.length > 0 || this.rotateWanted) this.kick();
     });
@@ -171,7 +200,13 @@ export class BlobJournal {
       if (this.fh !== undefined && (this.rotateWanted || full)) await this.closeSegment();
       this.rotateWanted = false;
       if (this.queue.length === 0) return;
-      if (this.fh === undefined && !this.stopped) await this.openSegment().catch((err: unknown) => this.opts.onError(err, 'blob journal segment'));
+      if (this.fh === undefined && !this.stopped) {
+        await this.openSegment().catch((err: unknown) => {
+          this.opts.onError(err, 'blob journal segment');
+          // the records queued fall back to their own fsyncs (writeBatch refuses them): no segment, nothing to sync
+          this.digests = [];
+        });
+      }
       await this.writeBatch(this.takeBatch());
     }
   }
@@ -181,8 +216,11 @@ export class BlobJournal {
       if (this.fh === undefined) throw new Error('no blob journal segment open');
       // O_DSYNC: the write returns once its data (and the size that reaches it) is on disk, as write + fdatasync
       // would, in one thread-pool round trip instead of two
-      await this.fh.writev(batch.flatMap((w) => w.buffers), this.offset);
-      this.offset += batch.reduce((n, w) => n + w.bytes, 0);
+      const want = batch.reduce((n, w) => n + w.bytes, 0);
+      const { bytesWritten } = await this.fh.writev(batch.flatMap((w) => w.buffers), this.offset);
+      // a short write (the disk filled, or failed, part way: no error from libuv) acknowledges nothing of the batch
+      if (bytesWritten !== want) throw Object.assign(new Error(`blob journal: short write, ${bytesWritten} of ${want} bytes`), { code: 'EIO' });
+      this.offset += want;
       this.stats.batches++;
       this.stats.records += batch.length;
       this.opts.onSync?.(batch.length);
@@ -238,18 +276,20 @@ export class BlobJournal {
     const fh = await fs.open(path.join(this.opts.dir, segmentName(this.seq)), O_WRONLY | O_CREAT | O_EXCL | O_DSYNC);
     this.seq++;
     // the segment's name durable once, before any record in it is acknowledged
-    try {
-      const dir = await fs.open(this.opts.dir, 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
-    } catch (err) {
+    await fsyncDir(this.opts.dir).catch(async (err: unknown) => {
       await fh.close();
       throw err;
-    }
+    });
     this.fh = fh;
     this.offset = 0;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
