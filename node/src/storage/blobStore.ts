@@ -11,6 +11,7 @@ import { LRUCache } from 'lru-cache';
 import { ApiError, apiError } from '../errors.js';
 import { BatchedWrite } from './batchedWrite.js';
 import { BufferPool } from './bufferPool.js';
+import { fsyncDir, isNotFound, syncPath } from './fsSync.js';
 import { BlobJournal, replayJournal, syncFilesystem, type JournalOptions, type JournalRecord } from './journal.js';
 import { BUFFERS_PER_TRANSFER, type HashThread } from './offThreadHash.js';
 import type { OpenBlob } from './pump.js';
@@ -44,6 +45,8 @@ export const readChunkFor = (open: number): number => (open < BIG_READ_STREAMS ?
 // downloads made 1,567 buffers and peaked at 297 MB RSS with a bound of 32 big buffers; 64 and 192 MB with this one.
 export const IDLE_BIG = BIG_READ_STREAMS * BUFFERS_PER_TRANSFER;
 const IDLE_SMALL = (IDLE_BIG * BIG_READ_CHUNK) / SMALL_READ_CHUNK;
+
+export { isNotFound, syncPath } from './fsSync.js';
 
 export interface IngestOptions {
   readonly maxBytes: number;
@@ -748,15 +751,6 @@ async function makeLeaf(dir: string): Promise<string[]> {
   return dirsToSync(dir, await fs.mkdir(dir, { recursive: true }));
 }
 
-/** fsync (directories: their entries) or fdatasync (a file's data, and its size) by path. */
-export async function syncPath(p: string, dataOnly: boolean): Promise<void> {
-  const fh = await fs.open(p, 'r');
-  try {
-    await (dataOnly ? fh.datasync() : fh.sync());
-  } finally {
-    await fh.close();
-  }
-}
 /**
  * unlink, an absent file being fine (false: there was none). One system call, where fs.rm({ force }) stat'ed the
  * file twice first (strace of an upload: 3 statx -> 1).
@@ -769,7 +763,6 @@ const unlinkIfThere = (file: string): Promise<boolean> =>
       return false;
     },
   );
-const fsyncDir = (dir: string): Promise<void> => syncPath(dir, false);
 
 export async function statIfExists(file: string): Promise<Stats | undefined> {
   try {
@@ -789,6 +782,3 @@ async function readDirSafe(dir: string): Promise<string[]> {
   }
 }
 
-export function isNotFound(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-}

@@ -18,6 +18,7 @@ import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { fsyncDir, isNotFound } from './fsSync.js';
 
 const MAGIC = 0x4b424a31; // "KBJ1"
 const HEADER_BYTES = 40;
@@ -95,7 +96,6 @@ export async function replayJournal(
   return { records: digests.length, nextSeq: last === undefined ? 0 : Number(SEGMENT_RE.exec(last)?.[1] ?? 0) + 1 };
 }
 
-const isNotFound = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
 /** syncfs(2) of the filesystem holding `dir`, through coreutils (Node has no binding for it). */
 export async function syncFilesystem(dir: string): Promise<void> {
@@ -282,14 +282,5 @@ export class BlobJournal {
     });
     this.fh = fh;
     this.offset = 0;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
