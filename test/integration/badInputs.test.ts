@@ -15,7 +15,8 @@ const J = { ...A, 'Content-Type': 'application/json' };
 
 beforeAll(async () => {
   redis = await startRedis();
-  node = await startNode(redis.url, { WRITE_TOKEN: TOKEN, MAX_UPLOAD_BYTES: '1000', JSON_BODY_MAX_BYTES: '2048' });
+  // (a body up to 256 bytes, by its Content-Length, is kept in memory for the blob journal; a longer one goes to a file)
+  node = await startNode(redis.url, { WRITE_TOKEN: TOKEN, MAX_UPLOAD_BYTES: '1000', JSON_BODY_MAX_BYTES: '2048', BLOB_JOURNAL_MAX_BYTES: '256' });
   await put(node.url, 'good.txt', 'good content', A);
 });
 afterAll(async () => {
@@ -138,6 +139,22 @@ describe('bad inputs', () => {
     expect(JSON.parse(body).error.code).toBe('payload_too_large');
     expect((await fetch(`${node.url}/files/chunked.bin`)).status).toBe(404);
     expect((await fetch(`${node.url}/blobs/sha256/${sha256(Buffer.alloc(600, 1))}`)).status).toBe(404);
+  });
+
+  it('a small body (kept in memory) cut short by the client stores nothing', async () => {
+    const aborted = async (): Promise<number> => Number(/kubecdn_http_requests_total\{[^}]*method="PUT",status="499"[^}]*\} (\d+)/.exec(await (await fetch(`${node.url}/metrics`)).text())?.[1] ?? 0);
+    const before = await aborted();
+    const req = http.request(`${node.url}/files/short-small.bin`, { method: 'PUT', headers: { ...A, 'Content-Length': '200', Expect: '100-continue' } });
+    req.on('error', () => undefined);
+    // the node has the request (it asks for the body) when the client sends part of it and goes away ...
+    await new Promise<void>((resolve) => req.on('continue', resolve));
+    req.write(Buffer.alloc(50, 4));
+    req.destroy();
+    // ... and has given the upload up (answered, to nobody) before we look
+    await waitFor(async () => (await aborted()) > before, 5000, 'the upload given up');
+    expect((await fetch(`${node.url}/files/short-small.bin`)).status).toBe(404);
+    expect((await fetch(`${node.url}/blobs/sha256/${sha256(Buffer.alloc(50, 4))}`)).status).toBe(404);
+    expect(await fs.readdir(path.join(node.dataDir, 'tmp'))).toEqual([]);
   });
 
   it('a body cut short by the client stores nothing', async () => {

@@ -13,6 +13,8 @@ import { BlobJournal, decodeRecords, MAX_RECORD_BYTES, recordHeader, segmentName
 import { waitFor } from '../helpers/redis.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+/** a record whose file is linked already */
+const linked = Promise.resolve();
 const record = (b: Buffer): Buffer => Buffer.concat([recordHeader(sha(b), b.length), b]);
 
 let dir: string;
@@ -60,11 +62,11 @@ describe('group commit', () => {
     const { j } = journal();
     await j.start(() => Promise.resolve());
     const first = Buffer.from('opens the segment');
-    await j.append(sha(first), first);
+    await j.append(sha(first), first, linked);
     const blobs = Array.from({ length: 11 }, (_, i) => Buffer.from(`record ${i} `.repeat(i + 1)));
     // appended while the journal is busy (the first's batch, or the next one's write): they go out together, in one
     // write or two, not eleven
-    await Promise.all(blobs.map((b) => j.append(sha(b), b)));
+    await Promise.all(blobs.map((b) => j.append(sha(b), b, linked)));
     expect(j.stats.records).toBe(12);
     expect(j.stats.batches).toBeLessThanOrEqual(3);
     await j.stop();
@@ -76,7 +78,7 @@ describe('group commit', () => {
     const { j } = journal();
     await j.start(() => Promise.resolve());
     const b = Buffer.from('answered after it is written');
-    const inSegment = await j.append(sha(b), b).then(async () => (await readSegment((await segments())[0]!)).map((r) => r.sha256));
+    const inSegment = await j.append(sha(b), b, linked).then(async () => (await readSegment((await segments())[0]!)).map((r) => r.sha256));
     expect(inSegment).toEqual([sha(b)]);
     await j.stop();
   });
@@ -85,7 +87,7 @@ describe('group commit', () => {
     const { j } = journal();
     await j.start(() => Promise.resolve());
     await j.stop();
-    await expect(j.append(sha(Buffer.from('late')), Buffer.from('late'))).rejects.toThrow(/stopped/);
+    await expect(j.append(sha(Buffer.from('late')), Buffer.from('late'), linked)).rejects.toThrow(/stopped/);
   });
 });
 
@@ -107,7 +109,7 @@ describe('replay at start', () => {
     expect(restored).toEqual([a.toString(), b.toString()]);
     expect(await segments()).toEqual([]);
     const c = Buffer.from('after the restart');
-    await j.append(sha(c), c);
+    await j.append(sha(c), c, linked);
     expect(await segments()).toEqual([segmentName(6)]);
     await j.stop();
   });
@@ -119,10 +121,37 @@ describe('checkpoints', () => {
     const { j } = journal({ checkpointMs: 50, syncFiles: () => Promise.resolve(void synced++) });
     await j.start(() => Promise.resolve());
     const first = Buffer.from('before the checkpoint');
-    await j.append(sha(first), first);
+    await j.append(sha(first), first, linked);
     await waitFor(() => j.stats.checkpoints >= 1, 5_000, 'a checkpoint');
     expect(synced).toBeGreaterThanOrEqual(1);
     expect(await segments()).toEqual([]);
+    await j.stop();
+  });
+
+  it("wait for the files of their records to be linked before the syncfs that stands in for the files' fsyncs", async () => {
+    const linkedAtSync: boolean[] = [];
+    let fileLinked = false;
+    const { j } = journal({ checkpointMs: 50, syncFiles: () => Promise.resolve(void linkedAtSync.push(fileLinked)) });
+    await j.start(() => Promise.resolve());
+    // a record written while its file is still being written and linked (BlobStore.placeSmall)
+    let link = (): void => undefined;
+    const a = Buffer.from('its file not linked yet');
+    await j.append(sha(a), a, new Promise<void>((resolve) => (link = resolve)));
+    // records until one lands in the next segment: the first one is closed and its checkpoint queued by then (a
+    // checkpoint that did not wait would have synced before the next segment was even opened)
+    let n = 0;
+    await waitFor(async () => {
+      const b = Buffer.from(`record ${n++}`);
+      await j.append(sha(b), b, linked);
+      return (await segments()).includes(segmentName(1));
+    }, 5_000, 'the next segment');
+    expect(linkedAtSync).toEqual([]);
+    expect(await segments()).toContain(segmentName(0));
+    fileLinked = true;
+    link();
+    await waitFor(() => j.stats.checkpoints >= 1, 5_000, 'the checkpoint');
+    expect(linkedAtSync[0]).toBe(true);
+    expect(await segments()).not.toContain(segmentName(0));
     await j.stop();
   });
 
@@ -135,7 +164,7 @@ describe('checkpoints', () => {
     });
     await j.start(() => Promise.resolve());
     const blobs = [Buffer.from('x1'), Buffer.from('x2')];
-    await Promise.all(blobs.map((b) => j.append(sha(b), b)));
+    await Promise.all(blobs.map((b) => j.append(sha(b), b, linked)));
     await waitFor(() => j.stats.checkpoints >= 1, 5_000, 'a checkpoint');
     expect(each).toEqual([blobs.map(sha)]);
     expect(errors.some((e) => e.includes('syncfs'))).toBe(true);
@@ -147,7 +176,7 @@ describe('checkpoints', () => {
     const { j, errors } = journal({ checkpointMs: 50, syncFiles: () => Promise.reject(new Error('no')), syncEach: () => Promise.reject(new Error('EIO')) });
     await j.start(() => Promise.resolve());
     const b = Buffer.from('kept for replay');
-    await j.append(sha(b), b);
+    await j.append(sha(b), b, linked);
     await waitFor(() => errors.includes('blob journal checkpoint'), 5_000, 'a failed checkpoint');
     await j.stop();
     expect((await readSegment(segmentName(0))).map((r) => r.bytes.toString())).toEqual(['kept for replay']);
@@ -163,11 +192,17 @@ describe('a BlobStore with the journal', () => {
     const small = Buffer.from('a small blob, journaled');
     const other = Buffer.from('another small blob, journaled, sent in three chunks');
     const large = randomBytes(4096);
-    for (const b of [small, large]) await store.ingest(Readable.from([b]), { maxBytes: 1 << 20 });
-    await store.ingest(Readable.from([other.subarray(0, 5), other.subarray(5, 20), other.subarray(20)]), { maxBytes: 1 << 20 });
+    // a small body of unknown length, and one that turns out larger than it said: files with their own fsyncs
+    const undeclared = Buffer.from('a small body without a declared length');
+    const understated = randomBytes(2048);
+    for (const b of [small, large]) await store.ingest(Readable.from([b]), { maxBytes: 1 << 20, declaredBytes: b.length });
+    await store.ingest(Readable.from([other.subarray(0, 5), other.subarray(5, 20), other.subarray(20)]), { maxBytes: 1 << 20, declaredBytes: other.length });
+    await store.ingest(Readable.from([undeclared]), { maxBytes: 1 << 20 });
+    await store.ingest(Readable.from([understated.subarray(0, 600), understated.subarray(600)]), { maxBytes: 1 << 20, declaredBytes: 600 });
     await store.close();
     const [active] = await segments();
     expect((await readSegment(active!)).map((r) => r.sha256)).toEqual([sha(small), sha(other)]);
+    for (const b of [undeclared, understated]) expect(await fs.readFile(store.pathOf(sha(b)))).toEqual(b);
     // what a machine crash can do to files that were never fsynced: gone, or cut short
     await fs.rm(store.pathOf(sha(small)));
     await fs.truncate(store.pathOf(sha(other)), 5);
@@ -184,13 +219,13 @@ describe('a BlobStore with the journal', () => {
     const journaled = new BlobStore(dir, undefined, undefined, settings);
     await journaled.init();
     const before = Buffer.from('journaled before the journal was turned off');
-    await journaled.ingest(Readable.from([before]), { maxBytes: 1024 });
+    await journaled.ingest(Readable.from([before]), { maxBytes: 1024, declaredBytes: before.length });
     await journaled.close();
     await fs.rm(journaled.pathOf(sha(before)));
     const store = new BlobStore(dir, undefined, undefined, { ...settings, maxBlobBytes: 0 });
     await store.init();
     expect(await fs.readFile(store.pathOf(sha(before)))).toEqual(before);
-    await store.ingest(Readable.from([Buffer.from('fsynced as a file')]), { maxBytes: 1024 });
+    await store.ingest(Readable.from([Buffer.from('fsynced as a file')]), { maxBytes: 1024, declaredBytes: 17 });
     await store.close();
     expect(await segments()).toEqual([]);
   });
@@ -201,7 +236,7 @@ describe('a BlobStore with the journal', () => {
     const bytes = Buffer.from('linked by a process that crashed before its record');
     await fs.mkdir(path.dirname(store.pathOf(sha(bytes))), { recursive: true });
     await fs.writeFile(store.pathOf(sha(bytes)), bytes);
-    expect(await store.ingest(Readable.from([bytes]), { maxBytes: 1024 })).toMatchObject({ created: false });
+    expect(await store.ingest(Readable.from([bytes]), { maxBytes: 1024, declaredBytes: bytes.length })).toMatchObject({ created: false });
     await store.close();
     expect((await readSegment((await segments())[0]!)).map((r) => r.sha256)).toEqual([sha(bytes)]);
   });

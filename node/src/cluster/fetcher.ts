@@ -58,6 +58,7 @@ export class PeerFetcher {
     await blobs.ingest(relay(body, feed), {
       maxBytes: size,
       expectedSha256: sha256,
+      declaredBytes: size,
       // The client has every byte but the last chunk and they are verified: finish its response before our fsync.
       onVerified: () => feed?.verified(),
     });

@@ -11,7 +11,7 @@ import { pumpBlob } from '../storage/pump.js';
 import { isIntegrityError } from '../storage/verify.js';
 import type { RicartAgrawalaLock } from '../locks/ricartAgrawala.js';
 import type { BlobCache } from './blobCache.js';
-import { jsonBody } from '../http/bodies.js';
+import { declaredLength, jsonBody } from '../http/bodies.js';
 import { answerInventory, INVENTORY_MAX_BYTES, INVENTORY_PATH, inventoryRequest } from './inventory.js';
 import { AUTH_HEADER, verifyPeerRequest } from './peerAuth.js';
 import { EXPECTED_SIZE_HEADER, SECRET_HEADER } from './peerClient.js';
@@ -72,7 +72,7 @@ export function peerRouter(deps: PeerRouteDeps): Router {
   router.put('/internal/blobs/:sha', (req, res, next) => {
     const s = sha(req);
     deps.blobs
-      .ingest(req, { maxBytes: deps.maxUploadBytes, expectedSha256: s })
+      .ingest(req, { maxBytes: deps.maxUploadBytes, expectedSha256: s, declaredBytes: declaredLength(req) })
       .then((r) => {
         deps.cache?.pin(s); // pushed here because this node is (or stands in for) a home
         res.status(r.created ? 201 : 200).end();

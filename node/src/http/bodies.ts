@@ -1,5 +1,6 @@
 // Request bodies before any handler reads them: a declared length over the limit is refused from the header alone,
 // and JSON is parsed for any content type (the original API's clients do not all send application/json).
+import type { IncomingMessage } from 'node:http';
 import express, { type Request, type RequestHandler } from 'express';
 import { ApiError, apiError } from '../errors.js';
 
@@ -44,6 +45,12 @@ export function jsonBody(limit: number): RequestHandler {
 
 export function declaredOver(req: Pick<Request, 'headers'>, maxBytes: number): boolean {
   return Number(req.headers['content-length'] ?? 0) > maxBytes;
+}
+
+/** A request's Content-Length, when it has a valid one (node:http holds the body to it). Pure. */
+export function declaredLength(req: Pick<IncomingMessage, 'headers'>): number | undefined {
+  const v = req.headers['content-length'];
+  return v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : undefined;
 }
 
 export const tooLarge = (maxBytes: number): ApiError => apiError('payload_too_large', `The body is larger than ${maxBytes} bytes.`);

@@ -97,7 +97,7 @@ async function readVersion(deps: CompatRouteDeps, req: Request, res: Response): 
 async function writeText(deps: CompatRouteDeps, name: string, text: string): Promise<'committed' | 'unchanged'> {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length > deps.maxUploadBytes) throw apiError('payload_too_large');
-  const { sha256, size, stored } = await deps.blobs.receive(Readable.from([bytes]), { maxBytes: deps.maxUploadBytes });
+  const { sha256, size, stored } = await deps.blobs.receive(Readable.from([bytes]), { maxBytes: deps.maxUploadBytes, declaredBytes: bytes.length });
   deps.metrics.bytesReceived.inc(size);
   const guessed = contentTypeFor(name, undefined);
   const contentType = guessed === DEFAULT_TYPE ? 'text/plain; charset=utf-8' : guessed;

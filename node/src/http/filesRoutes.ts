@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics.js';
 import { filePath } from '../names.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import { requireToken } from './auth.js';
-import { jsonBody } from './bodies.js';
+import { declaredLength, jsonBody } from './bodies.js';
 import { contentTypeFor } from './httpRules.js';
 import { listQuery, lockOptions, putParams, revertTarget, versionsQuery, type PutParams } from './params.js';
 import { FILE, FILE_REVERT, FILE_VERSIONS, mount, mountFixed, nameOf } from './routing.js';
@@ -62,7 +62,11 @@ export async function upload(deps: FilesRouteDeps, name: string, p: PutParams, b
     const failed = checkPreconditions((await deps.store.state(name)).head, p.ifMatch, p.ifNoneMatch);
     if (failed) throw failed;
   }
-  const { sha256, size, stored } = await deps.blobs.receive(body, { maxBytes: deps.maxUploadBytes, expectedSha256: p.expectedSha256 });
+  const { sha256, size, stored } = await deps.blobs.receive(body, {
+    maxBytes: deps.maxUploadBytes,
+    expectedSha256: p.expectedSha256,
+    declaredBytes: declaredLength(body),
+  });
   deps.metrics.bytesReceived.inc(size);
   const contentType = contentTypeFor(name, p.contentType);
   const intent = { kind: 'write', sha256, size, contentType, ifMatch: p.ifMatch, ifNoneMatch: p.ifNoneMatch } as const;

@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { ApiError, apiError } from '../errors.js';
-import { BatchedWrite } from './batchedWrite.js';
 import { BufferPool } from './bufferPool.js';
 import { fsyncDir, isNotFound, syncPath } from './fsSync.js';
 import { BlobJournal, replayJournal, syncFilesystem, type JournalOptions, type JournalRecord } from './journal.js';
@@ -17,12 +16,10 @@ import { BUFFERS_PER_TRANSFER, type HashThread } from './offThreadHash.js';
 import type { OpenBlob } from './pump.js';
 import { SumsMemo } from './chunkSums.js';
 import { openRead } from './openRead.js';
+import { UploadSink } from './uploadSink.js';
 import { checkDigest, IntegrityError } from './verify.js';
 
 export const DIGEST_RE = /^[0-9a-f]{64}$/;
-// An upload is written in batches of this many bytes (batchedWrite.ts): gathering socket-sized chunks into one call
-// measured +20% ingest against writing each as it came.
-const WRITE_BATCH_BYTES = 1024 * 1024;
 
 // Read chunks for transfers: 256 KiB serves a lone 16 MiB download at twice the rate of 64 KiB (measured), but each
 // stream holds about that much in flight, and 100 concurrent 4 MiB reads took a node from ~100 to 262 MB RSS. So the
@@ -52,6 +49,8 @@ export interface IngestOptions {
   readonly maxBytes: number;
   /** When given, the body must hash to this digest or nothing is stored (422 digest_mismatch). */
   readonly expectedSha256?: string | undefined;
+  /** The body's length when known beforehand (Content-Length): a small one is journaled (see BlobStore.receive). */
+  readonly declaredBytes?: number | undefined;
   /** Called once the whole body has arrived (and matched expectedSha256), before it is made durable. */
   readonly onVerified?: () => void;
 }
@@ -248,47 +247,39 @@ export class BlobStore {
    * Redis round trips (lock, state) instead of waiting for them first: one 1 KiB PUT spent ~5 ms in these steps and
    * ~3 ms in Redis, one after the other. Nothing may reference the blob before `stored` resolves; a rejection of
    * `stored` is handled here (the temporary file is removed) and again by whoever awaits it.
+   *
+   * A body the journal takes (`declaredBytes` <= BLOB_JOURNAL_MAX_BYTES) is kept in memory instead (bounded by that
+   * limit) and written once hashed, its journal record alongside (placeSmall). One that turns out larger than declared
+   * goes to the file after all.
    */
   async receive(source: Readable | AsyncIterable<Buffer>, opts: IngestOptions): Promise<Received> {
     const tmp = path.join(this.tmpDir, `${this.tmpPrefix}-${(this.tmpSeq++).toString(36)}`);
-    const hash = createHash('sha256');
-    let size = 0;
-    let sha256 = '';
-    let fh: fs.FileHandle | undefined;
-    let out: BatchedWrite | undefined;
-    // a small body's chunks, for the journal's record (dropped as soon as the body outgrows it)
-    let kept: Buffer[] | undefined = this.journal === undefined ? undefined : [];
+    const sink = new UploadSink(tmp, this.journalMax, this.journalTakes(opts.declaredBytes));
+    let sha256: string;
+    let size: number;
+    let small: Buffer | undefined;
     try {
-      // No fsync here: `stored` fsyncs the data (on this handle) together with the directory it is linked into.
-      fh = await fs.open(tmp, 'wx');
-      out = new BatchedWrite(fh, WRITE_BATCH_BYTES);
-      // (leaving this loop by a throw destroys a Readable source, as a pipeline would)
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > opts.maxBytes) throw apiError('payload_too_large', `The body is larger than ${opts.maxBytes} bytes.`);
-        hash.update(chunk);
-        kept = keepSmall(kept, chunk, size, this.journalMax);
-        await out.add(chunk);
-      }
+      // No fsync here: `stored` fsyncs the data (on the file's handle) together with the directory it is linked into.
+      await sink.open();
+      ({ sha256, size } = await hashInto(source, sink, opts.maxBytes));
       // Verified before the fsync: a mismatch stops the write, and a match can be told to whoever waits.
-      sha256 = hash.digest('hex');
       if (opts.expectedSha256 !== undefined && opts.expectedSha256 !== sha256) {
         throw apiError('digest_mismatch', undefined, { expected: opts.expectedSha256, actual: sha256 });
       }
       opts.onVerified?.();
-      await out.finish();
+      small = await sink.finish();
     } catch (err) {
       // (The source is left as it is when the loop never ran, as the pipeline left it: destroying a request whose
       // body is still arriving turns the 503 of a read-only or full disk into a reset: diskFaults.test.ts.)
-      await out?.settled();
-      await fh?.close().catch(() => undefined);
-      await fs.rm(tmp, { force: true });
+      await sink.abandon();
       // Our own limit, or a disk error (it has a syscall): pass on. Anything else is the client's stream breaking.
       if (err instanceof ApiError || (err as NodeJS.ErrnoException).syscall !== undefined) throw err;
       throw new ApiError('incomplete_body', undefined, undefined, { cause: err });
     }
-    // (the handle stays open for the data fsync: no open and close of the linked name just for it)
-    const stored = this.place(tmp, sha256, fh, kept).then((created) => {
+    // (the file's handle stays open for the data fsync: no open and close of the linked name just for it)
+    const [bytes, fh] = [small, sink.fh];
+    const once = bytes !== undefined ? () => this.placeSmall(tmp, sha256, bytes) : () => this.placeFile(tmp, sha256, fh as fs.FileHandle);
+    const stored = this.place(sha256, once).then((created) => {
       if (created) {
         this.stats.blobs += 1;
         this.stats.bytes += size;
@@ -298,6 +289,11 @@ export class BlobStore {
     });
     stored.catch(() => undefined); // awaited later by the caller: not an unhandled rejection meanwhile
     return { sha256, size, stored };
+  }
+
+  /** A body of `declared` bytes is kept in memory and journaled (see receive). */
+  private journalTakes(declared: number | undefined): boolean {
+    return this.journal !== undefined && declared !== undefined && declared <= this.journalMax;
   }
 
   /**
@@ -331,24 +327,40 @@ export class BlobStore {
 
   /**
    * True when this upload created the blob; false when it was there already (and sound, or replaced by this one).
-   * `fh`: the temporary file, still open; closed here whatever happens.
+   * `once`: the placement itself (placeFile, placeSmall).
    */
-  private async place(tmp: string, sha256: string, fh: fs.FileHandle, kept: readonly Buffer[] | undefined): Promise<boolean> {
+  private async place(sha256: string, once: () => Promise<boolean>): Promise<boolean> {
+    this.doomed.delete(sha256); // written again: a removal deferred behind a reader no longer applies
+    let other: Promise<boolean> | undefined;
+    while ((other = this.placing.get(sha256)) !== undefined) await other.catch(() => undefined);
+    // (checked and set with no await in between: one upload at a time places a digest)
+    const mine = once();
+    this.placing.set(sha256, mine);
+    try {
+      return await mine;
+    } finally {
+      this.placing.delete(sha256);
+    }
+  }
+
+  /**
+   * A blob written to its temporary file, linked and made durable by its own fsyncs. `fh`: the temporary file, still
+   * open; closed here whatever happens. The data fsync runs alongside the directory's, after the link, instead of
+   * before it: one 1 KiB PUT waited for one fsync after the other. A crash in between can leave a linked copy whose
+   * bytes did not all reach the disk; no version references it (the commit waits for `stored`), and an upload of the
+   * same bytes after a restart hashes the copy before trusting it (verifyFile: the memo of sound copies lives in
+   * memory) and replaces it.
+   */
+  private async placeFile(tmp: string, sha256: string, fh: fs.FileHandle): Promise<boolean> {
     let placed = false;
     try {
-      this.doomed.delete(sha256); // written again: a removal deferred behind a reader no longer applies
-      let other: Promise<boolean> | undefined;
-      while ((other = this.placing.get(sha256)) !== undefined) await other.catch(() => undefined);
-      // (checked and set with no await in between: one upload at a time places a digest)
-      const mine = this.placeOnce(tmp, sha256, fh, kept);
-      this.placing.set(sha256, mine);
-      try {
-        const created = await mine;
-        placed = true;
-        return created;
-      } finally {
-        this.placing.delete(sha256);
-      }
+      const final = this.pathOf(sha256);
+      const dir = path.dirname(final);
+      const linked = await this.linkTmp(tmp, final, dir, sha256);
+      if (linked === 'exists') return await this.placeExisting(tmp, sha256, { final, dir, fh });
+      await this.settleLinked(tmp, final, sha256, () => Promise.all([fh.datasync(), ...linked.map(fsyncDir)]));
+      placed = true;
+      return true;
     } finally {
       // a failure to close after a placement is reported; after a failed one, the placement's error is
       const closed = fh.close();
@@ -357,61 +369,74 @@ export class BlobStore {
   }
 
   /**
-   * The data fsync runs alongside the directory's, after the link, instead of before it: one 1 KiB PUT waited for
-   * one fsync after the other. A crash in between can leave a linked copy whose bytes did not all reach the disk; no
-   * version references it (the commit waits for `stored`), and an upload of the same bytes after a restart hashes
-   * the copy before trusting it (verifyFile: the memo of sound copies lives in memory) and replaces it.
+   * A small blob, whole in memory: its journal record is queued at once and group-committed with the other uploads
+   * of the moment while its file is written, linked and closed (the record's segment is not checkpointed before the
+   * link: see BlobJournal.append); no fsync of its own unless the journal refuses the record. An upload of bytes
+   * already on disk journals them too: the copy may be one a crashed process linked and never made durable.
    */
-  private async placeOnce(tmp: string, sha256: string, fh: fs.FileHandle, kept: readonly Buffer[] | undefined): Promise<boolean> {
+  private async placeSmall(tmp: string, sha256: string, bytes: Buffer): Promise<boolean> {
     const final = this.pathOf(sha256);
     const dir = path.dirname(final);
-    let tmpGone = false;
+    const written = this.writeSmall(tmp, final, dir, sha256, bytes);
+    const journaled = (this.journal as BlobJournal).append(sha256, bytes, written).then(
+      () => true,
+      () => false,
+    );
+    const { fh, linked } = await written.catch(async (err: unknown) => {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    });
+    if (linked === 'exists') {
+      const created = await this.placeExisting(tmp, sha256, { final, dir, fh }).finally(() => fh.close());
+      await journaled; // refused: the copy is left as it was (as an upload of it with the journal off leaves it)
+      return created;
+    }
+    await this.settleLinked(tmp, final, sha256, async () => {
+      if (!(await journaled)) await Promise.all([syncPath(final, true), ...linked.map(fsyncDir)]);
+    });
+    return true;
+  }
+
+  /** The temporary file written (and closed, unless the blob exists already: placeExisting may use it) and linked. */
+  private async writeSmall(tmp: string, final: string, dir: string, sha256: string, bytes: Buffer): Promise<{ fh: fs.FileHandle; linked: string[] | 'exists' }> {
+    const fh = await fs.open(tmp, 'wx');
     try {
-      let dirs: string[];
-      try {
-        dirs = await this.linkInto(tmp, final, dir, sha256);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        return await this.placeExisting(tmp, sha256, { final, dir, fh, kept });
-      }
-      try {
-        // the directories together (the journal commits them at once: 3 directory fsyncs in a row measured 1.9-5.8
-        // ms, at once 1.0-1.2 ms), the temporary name removed and the new one stat'ed meanwhile (a crash: init
-        // clears tmp/). The stat follows the unlink: dropping the temporary name changes the inode's ctime, so a
-        // fingerprint taken before it would never match again (the copy hashed anew by its first Range read, and a
-        // sound copy a peer's inventory doubts quarantined or not depending on which call the thread pool ran first).
-        const [st] = await Promise.all([unlinkIfThere(tmp).then(() => fs.stat(final)), this.makeDurable(sha256, fh, dirs, kept)]);
-        tmpGone = true;
-        this.verified.set(sha256, fingerprint(st)); // hashed on the way in
-        return true;
-      } catch (err) {
-        await fs.rm(final, { force: true }); // never left for another upload to trust
-        throw err;
-      }
-    } finally {
-      if (!tmpGone) await fs.rm(tmp, { force: true });
+      await fh.writeFile(bytes);
+      const linked = await this.linkTmp(tmp, final, dir, sha256);
+      if (linked !== 'exists') await fh.close();
+      return { fh, linked };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** linkInto, 'exists' when the blob is there already. */
+  private async linkTmp(tmp: string, final: string, dir: string, sha256: string): Promise<string[] | 'exists'> {
+    try {
+      return await this.linkInto(tmp, final, dir, sha256);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+      await fs.rm(tmp, { force: true });
+      throw err;
     }
   }
 
   /**
-   * A linked blob made durable: a small one (its chunks kept) by a journal record, group-committed with the other
-   * uploads of the moment; any other, or when the journal cannot take it, by its own data and directory fsyncs.
+   * A linked blob made durable (`durable`), the temporary name removed and the new one stat'ed meanwhile (a crash:
+   * init clears tmp/); on failure the linked name is removed (never left for another upload to trust). The stat
+   * follows the unlink: dropping the temporary name changes the inode's ctime, so a fingerprint taken before it would
+   * never match again (the copy hashed anew by its first Range read, and a sound copy a peer's inventory doubts
+   * quarantined or not depending on which call the thread pool ran first).
    */
-  private async makeDurable(sha256: string, fh: fs.FileHandle, dirs: readonly string[], kept: readonly Buffer[] | undefined): Promise<void> {
-    const own = (): Promise<unknown> => Promise.all([fh.datasync(), ...dirs.map(fsyncDir)]);
-    await this.journaled(sha256, kept, own);
-  }
-
-  /**
-   * A journal record of the blob when it is small (its chunks kept, copied into one Buffer: the record holds what was
-   * hashed whatever the source does with its chunks later); `own` when it is not or the journal refuses it.
-   */
-  private async journaled(sha256: string, kept: readonly Buffer[] | undefined, own: () => Promise<unknown>): Promise<void> {
-    if (kept === undefined || this.journal === undefined) {
-      await own();
-      return;
+  private async settleLinked(tmp: string, final: string, sha256: string, durable: () => Promise<unknown>): Promise<void> {
+    try {
+      const [st] = await Promise.all([unlinkIfThere(tmp).then(() => fs.stat(final)), durable()]);
+      this.verified.set(sha256, fingerprint(st)); // hashed on the way in
+    } catch (err) {
+      await Promise.all([fs.rm(final, { force: true }), fs.rm(tmp, { force: true })]);
+      throw err;
     }
-    await this.journal.append(sha256, Buffer.concat(kept)).catch(own);
   }
 
   /**
@@ -453,28 +478,28 @@ export class BlobStore {
     await fsyncDir(this.blobsDir);
   }
 
-  /** The blob is on disk already: the same bytes, unless the copy rotted; then this upload's verified bytes replace it. */
-  private async placeExisting(
-    tmp: string,
-    sha256: string,
-    at: { final: string; dir: string; fh: fs.FileHandle; kept: readonly Buffer[] | undefined },
-  ): Promise<boolean> {
-    const { final, dir, fh, kept } = at;
-    const rot = await this.verifyFile(sha256);
-    if (rot) {
-      await fs.rename(tmp, final);
-      const [st] = await Promise.all([fs.stat(final), fh.datasync(), fsyncDir(dir)]);
-      this.verified.set(sha256, fingerprint(st));
-      this.onRotReplaced(rot);
+  /**
+   * The blob is on disk already: the same bytes, unless the copy rotted; then this upload's verified bytes replace it.
+   * The temporary file is gone afterwards (renamed or removed).
+   */
+  private async placeExisting(tmp: string, sha256: string, at: { final: string; dir: string; fh: fs.FileHandle }): Promise<boolean> {
+    const { final, dir, fh } = at;
+    try {
+      const rot = await this.verifyFile(sha256);
+      if (rot) {
+        await fs.rename(tmp, final);
+        const [st] = await Promise.all([fs.stat(final), fh.datasync(), fsyncDir(dir)]);
+        this.verified.set(sha256, fingerprint(st));
+        this.onRotReplaced(rot);
+        return false;
+      }
+      // Refresh the mtime so garbage collection's grace period covers this upload, which is about to commit.
+      const now = new Date();
+      await fs.utimes(final, now, now);
       return false;
+    } finally {
+      await fs.rm(tmp, { force: true });
     }
-    // Refresh the mtime so garbage collection's grace period covers this upload, which is about to commit.
-    const now = new Date();
-    await fs.utimes(final, now, now);
-    // The copy may be one a crashed process linked and never made durable (still only in the page cache): a small
-    // one is journaled again with this upload's bytes (the same bytes) before this upload is answered.
-    if (kept !== undefined) await this.journaled(sha256, kept, () => Promise.resolve());
-    return false;
   }
 
   /**
@@ -728,17 +753,23 @@ export function dirsToSync(dir: string, made: string | undefined): string[] {
   return dirs;
 }
 
-/** A small body's chunks so far, `chunk` added; undefined once the body (`size` so far) outgrows `max`. */
-function keepSmall(kept: Buffer[] | undefined, chunk: Buffer, size: number, max: number): Buffer[] | undefined {
-  if (kept === undefined || size > max) return undefined;
-  kept.push(chunk);
-  return kept;
-}
-
 /**
  * Makes a fan-out leaf (blobs/ab/cd) under its first level; the directories a link into it then needs fsynced (see
  * dirsToSync). A first level removed behind our back is made again with it.
  */
+/** The body into `sink`, hashed on the way; over `maxBytes` is refused. (A throw here destroys a Readable source.) */
+async function hashInto(source: Readable | AsyncIterable<Buffer>, sink: UploadSink, maxBytes: number): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw apiError('payload_too_large', `The body is larger than ${maxBytes} bytes.`);
+    hash.update(chunk);
+    await sink.add(chunk, size);
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
 async function makeLeaf(dir: string): Promise<string[]> {
   try {
     await fs.mkdir(dir);

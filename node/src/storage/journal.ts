@@ -103,8 +103,11 @@ export async function syncFilesystem(dir: string): Promise<void> {
 }
 
 interface Waiter {
+  readonly sha256: string;
   readonly buffers: readonly Buffer[];
   readonly bytes: number;
+  /** settles once the record's file is linked (or will never be): see append */
+  readonly linked: Promise<unknown>;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -127,6 +130,8 @@ export class BlobJournal {
   private offset = 0;
   /** the digests recorded in the active segment: what a checkpoint must make durable (bounded by SEGMENT_RECORDS) */
   private digests: string[] = [];
+  /** the active segment's records' `linked` promises: a checkpoint waits for them before it syncs (see append) */
+  private links: Promise<unknown>[] = [];
   private queue: Waiter[] = [];
   /** the batch loop, while it runs (one at a time) */
   private flushing: Promise<void> | undefined;
@@ -160,13 +165,16 @@ export class BlobJournal {
 
   /**
    * Resolves once the record is durable (its group's write returned); rejects when the journal could not write it (the
-   * caller then makes the file durable itself).
+   * caller then makes the file durable itself). `linked` settles once the blob's file is linked into the store, or
+   * will not be: the record may be written while the file is still being written and linked (the two overlap: one
+   * 1 KiB PUT waited ~0.3-0.6 ms for open, write, mkdir, link and close before its record was queued), and the
+   * checkpoint of its segment waits for it before the syncfs that stands in for the file's own fsync. A record whose
+   * file never came (a failed upload) only restores an unreferenced blob at replay, which garbage collection removes.
    */
-  append(sha256: string, bytes: Buffer): Promise<void> {
+  append(sha256: string, bytes: Buffer, linked: Promise<unknown>): Promise<void> {
     if (this.stopped) return Promise.reject(new Error('blob journal stopped'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ buffers: [recordHeader(sha256, bytes.length), bytes], bytes: HEADER_BYTES + bytes.length, resolve, reject });
-      this.digests.push(sha256);
+      this.queue.push({ sha256, buffers: [recordHeader(sha256, bytes.length), bytes], bytes: HEADER_BYTES + bytes.length, linked, resolve, reject });
       this.kick();
     });
   }
@@ -201,11 +209,8 @@ export class BlobJournal {
       this.rotateWanted = false;
       if (this.queue.length === 0) return;
       if (this.fh === undefined && !this.stopped) {
-        await this.openSegment().catch((err: unknown) => {
-          this.opts.onError(err, 'blob journal segment');
-          // the records queued fall back to their own fsyncs (writeBatch refuses them): no segment, nothing to sync
-          this.digests = [];
-        });
+        // (the records queued fall back to their own fsyncs: writeBatch refuses them without a segment)
+        await this.openSegment().catch((err: unknown) => this.opts.onError(err, 'blob journal segment'));
       }
       await this.writeBatch(this.takeBatch());
     }
@@ -221,6 +226,11 @@ export class BlobJournal {
       // a short write (the disk filled, or failed, part way: no error from libuv) acknowledges nothing of the batch
       if (bytesWritten !== want) throw Object.assign(new Error(`blob journal: short write, ${bytesWritten} of ${want} bytes`), { code: 'EIO' });
       this.offset += want;
+      // the segment's now: what its checkpoint must wait for and make durable
+      for (const w of batch) {
+        this.digests.push(w.sha256);
+        this.links.push(w.linked);
+      }
       this.stats.batches++;
       this.stats.records += batch.length;
       this.opts.onSync?.(batch.length);
@@ -242,21 +252,23 @@ export class BlobJournal {
 
   /**
    * Closes the active segment; it is dropped once its files are durable (one checkpoint at a time, in order). Called
-   * only between batches: every record of the segment is written, and every one of its files was linked before its
-   * record was queued (records still queued are covered too: their files are linked already).
+   * only between batches: every record of the segment is written; its files are linked once its `links` settle.
    */
   private async closeSegment(): Promise<void> {
     const closed = this.fh;
     const name = segmentName(this.seq - 1);
-    const digests = this.digests;
+    const { digests, links } = this;
     this.digests = [];
+    this.links = [];
     this.fh = undefined;
     await closed?.close().catch((err: unknown) => this.opts.onError(err, 'blob journal close'));
-    this.checkpointing = this.checkpointing.then(() => this.checkpoint(name, digests));
+    this.checkpointing = this.checkpointing.then(() => this.checkpoint(name, digests, links));
   }
 
-  private async checkpoint(name: string, digests: readonly string[]): Promise<void> {
+  private async checkpoint(name: string, digests: readonly string[], links: readonly Promise<unknown>[]): Promise<void> {
     try {
+      // every file of the segment linked (a syncfs before that would not cover it)
+      await Promise.allSettled(links);
       if (digests.length > 0) {
         await this.opts.syncFiles().catch(async (err: unknown) => {
           this.opts.onError(err, 'syncfs (sync -f) failed; fsyncing the files one by one');
