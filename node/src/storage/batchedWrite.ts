@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 const MAX_BUFFERS = 1024;
 
 /** Writes all of `chunks` at the handle's position: writev may write less than asked (a full disk, a signal). */
-async function writeFully(fh: FileHandle, chunks: Buffer[]): Promise<void> {
+export async function writeFully(fh: FileHandle, chunks: Buffer[]): Promise<void> {
   let rest = chunks;
   while (rest.length > 0) {
     let { bytesWritten } = await fh.writev(rest);

@@ -16,6 +16,7 @@ import { BUFFERS_PER_TRANSFER, type HashThread } from './offThreadHash.js';
 import type { OpenBlob } from './pump.js';
 import { SumsMemo } from './chunkSums.js';
 import { openRead } from './openRead.js';
+import { writeFully } from './batchedWrite.js';
 import { UploadSink } from './uploadSink.js';
 import { checkDigest, IntegrityError } from './verify.js';
 
@@ -357,10 +358,12 @@ export class BlobStore {
       const final = this.pathOf(sha256);
       const dir = path.dirname(final);
       const linked = await this.linkTmp(tmp, final, dir, sha256);
-      if (linked === 'exists') return await this.placeExisting(tmp, sha256, { final, dir, fh });
-      await this.settleLinked(tmp, final, sha256, () => Promise.all([fh.datasync(), ...linked.map(fsyncDir)]));
+      const created =
+        linked === 'exists'
+          ? await this.placeExisting(tmp, sha256, { final, dir, fh }, () => Promise.resolve(false))
+          : await this.settleLinked(tmp, final, sha256, () => Promise.all([fh.datasync(), ...linked.map(fsyncDir)])).then(() => true);
       placed = true;
-      return true;
+      return created;
     } finally {
       // a failure to close after a placement is reported; after a failed one, the placement's error is
       const closed = fh.close();
@@ -386,11 +389,7 @@ export class BlobStore {
       await fs.rm(tmp, { force: true });
       throw err;
     });
-    if (linked === 'exists') {
-      const created = await this.placeExisting(tmp, sha256, { final, dir, fh }).finally(() => fh.close());
-      await journaled; // refused: the copy is left as it was (as an upload of it with the journal off leaves it)
-      return created;
-    }
+    if (linked === 'exists') return await this.placeExisting(tmp, sha256, { final, dir, fh }, () => journaled).finally(() => fh.close());
     await this.settleLinked(tmp, final, sha256, async () => {
       if (!(await journaled)) await Promise.all([syncPath(final, true), ...linked.map(fsyncDir)]);
     });
@@ -401,7 +400,7 @@ export class BlobStore {
   private async writeSmall(tmp: string, final: string, dir: string, sha256: string, bytes: Buffer): Promise<{ fh: fs.FileHandle; linked: string[] | 'exists' }> {
     const fh = await fs.open(tmp, 'wx');
     try {
-      await fh.writeFile(bytes);
+      await writeFully(fh, [bytes]); // (a write of 0 bytes is an error here: FileHandle.writeFile would try forever)
       const linked = await this.linkTmp(tmp, final, dir, sha256);
       if (linked !== 'exists') await fh.close();
       return { fh, linked };
@@ -480,9 +479,16 @@ export class BlobStore {
 
   /**
    * The blob is on disk already: the same bytes, unless the copy rotted; then this upload's verified bytes replace it.
-   * The temporary file is gone afterwards (renamed or removed).
+   * The temporary file is gone afterwards (renamed or removed). A sound copy may be one a crashed process linked and
+   * never made durable (only in the page cache): unless this upload's journal record covers it (`covered`), it is
+   * fsynced with its directory before the upload is answered.
    */
-  private async placeExisting(tmp: string, sha256: string, at: { final: string; dir: string; fh: fs.FileHandle }): Promise<boolean> {
+  private async placeExisting(
+    tmp: string,
+    sha256: string,
+    at: { final: string; dir: string; fh: fs.FileHandle },
+    covered: () => Promise<boolean>,
+  ): Promise<boolean> {
     const { final, dir, fh } = at;
     try {
       const rot = await this.verifyFile(sha256);
@@ -496,6 +502,7 @@ export class BlobStore {
       // Refresh the mtime so garbage collection's grace period covers this upload, which is about to commit.
       const now = new Date();
       await fs.utimes(final, now, now);
+      if (!(await covered())) await Promise.all([syncPath(final, true), fsyncDir(dir)]);
       return false;
     } finally {
       await fs.rm(tmp, { force: true });
@@ -753,10 +760,6 @@ export function dirsToSync(dir: string, made: string | undefined): string[] {
   return dirs;
 }
 
-/**
- * Makes a fan-out leaf (blobs/ab/cd) under its first level; the directories a link into it then needs fsynced (see
- * dirsToSync). A first level removed behind our back is made again with it.
- */
 /** The body into `sink`, hashed on the way; over `maxBytes` is refused. (A throw here destroys a Readable source.) */
 async function hashInto(source: Readable | AsyncIterable<Buffer>, sink: UploadSink, maxBytes: number): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
@@ -770,6 +773,10 @@ async function hashInto(source: Readable | AsyncIterable<Buffer>, sink: UploadSi
   return { sha256: hash.digest('hex'), size };
 }
 
+/**
+ * Makes a fan-out leaf (blobs/ab/cd) under its first level; the directories a link into it then needs fsynced (see
+ * dirsToSync). A first level removed behind our back is made again with it.
+ */
 async function makeLeaf(dir: string): Promise<string[]> {
   try {
     await fs.mkdir(dir);
