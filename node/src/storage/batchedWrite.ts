@@ -11,7 +11,8 @@ const MAX_BUFFERS = 1024;
 
 /** Writes all of `chunks` at the handle's position: writev may write less than asked (a full disk, a signal). */
 export async function writeFully(fh: FileHandle, chunks: Buffer[]): Promise<void> {
-  let rest = chunks;
+  // (empty chunks dropped first: an empty file is nothing to write, not a write of 0 bytes)
+  let rest = chunks.filter((c) => c.length > 0);
   while (rest.length > 0) {
     let { bytesWritten } = await fh.writev(rest);
     // (a disk error, so that it is not taken for the client's body breaking off)
