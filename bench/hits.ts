@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
+import { withPlacement, type Isolate, type Placement } from './affinity.js';
 import { fileUrl, keepAliveAgent, putFile, sha256Hex, timed } from './client.js';
 import { say, type Ctx } from './context.js';
 import { HIT_SIZES, type FileSize } from './plan.js';
@@ -65,6 +66,8 @@ export interface HitSizeResult {
 
 export interface HitsResult {
   readonly wrk: WrkSettings & { readonly rounds: number; readonly warmS: number };
+  /** wrk's CPUs and the servers' during the rounds (bench/affinity.ts); none on a 1-CPU machine */
+  readonly placement: Placement | undefined;
   /** the write load every kubecdn node took first (issue 17: a node slowed down after a few thousand writes) */
   readonly preWrites: { readonly putsPerNode: number; readonly seconds: number };
   readonly sizes: readonly HitSizeResult[];
@@ -74,9 +77,12 @@ export async function runHits(ctx: Ctx): Promise<HitsResult> {
   const { plan } = ctx;
   const wrk: WrkSettings = { connections: plan.connections, durationS: plan.durationS, timeoutS: plan.wrkTimeoutS };
   const preWrites = await writeLoad(ctx, plan.hitsPreWrites);
-  const sizes: HitSizeResult[] = [];
-  for (const size of HIT_SIZES) sizes.push(await measureSize(ctx, size, wrk));
-  return { wrk: { ...wrk, rounds: plan.rounds, warmS: plan.warmS }, preWrites, sizes };
+  const { result: sizes, placement } = await withPlacement(async (isolate) => {
+    const out: HitSizeResult[] = [];
+    for (const size of HIT_SIZES) out.push(await measureSize(ctx, size, wrk, isolate));
+    return out;
+  });
+  return { wrk: { ...wrk, rounds: plan.rounds, warmS: plan.warmS }, placement, preWrites, sizes };
 }
 
 /**
@@ -99,16 +105,17 @@ async function writeLoad(ctx: Ctx, n: number): Promise<{ putsPerNode: number; se
   return { putsPerNode: n, seconds: (Date.now() - started) / 1000 };
 }
 
-async function measureSize(ctx: Ctx, size: FileSize, wrk: WrkSettings): Promise<HitSizeResult> {
+async function measureSize(ctx: Ctx, size: FileSize, wrk: WrkSettings, isolate: Isolate): Promise<HitSizeResult> {
   const { plan } = ctx;
   const list = serversFor(size.bytes);
   const urls = await prepare(ctx, size, list);
   say(`hits ${size.label}: warming (${plan.warmS} s each), then ${plan.rounds} rounds of ${plan.durationS} s per server`);
-  for (const s of list) await runWrk(urls.url[s] ?? '', { ...wrk, durationS: plan.warmS });
+  const pid = pidsOf(ctx, urls.kubecdnNode);
+  for (const s of list) await runWrk(urls.url[s] ?? '', { ...wrk, durationS: plan.warmS }, await isolate(pid[s]));
   const before = await varnishCounters(ctx);
   const runs: Record<HitServer, WrkRun[]> = { nginx: [], varnish: [], node: [], nodeDisk: [], kubecdn: [], kubecdnDisk: [] };
   for (const { round, server } of roundOrder(list, plan.rounds)) {
-    const run = await runWrk(urls.url[server] ?? '', wrk);
+    const run = await runWrk(urls.url[server] ?? '', wrk, await isolate(pid[server]));
     runs[server].push(run);
     say(`  round ${round} ${server.padEnd(8)} ${run.rps.toFixed(0).padStart(7)} req/s  p99 ${run.latencyMs.p99 ?? '?'} ms${run.valid ? '' : `  INVALID: ${run.problem}`}`);
   }
@@ -131,6 +138,18 @@ async function measureSize(ctx: Ctx, size: FileSize, wrk: WrkSettings): Promise<
     }),
     p99VsNginx: ratio(servers.kubecdn.p99Ms, servers.nginx.p99Ms),
     varnishCache: { hits: after.hits - before.hits, misses: after.misses - before.misses },
+  };
+}
+
+/** The process measured as each server (kubecdn: the home node read). */
+function pidsOf(ctx: Ctx, kubecdnNode: string): Record<HitServer, number> {
+  return {
+    nginx: ctx.nginx.child.pid,
+    varnish: ctx.varnish.child.pid,
+    node: ctx.baseline.child.pid,
+    nodeDisk: ctx.baselineDisk.child.pid,
+    kubecdn: ctx.cluster.node(kubecdnNode).pid,
+    kubecdnDisk: ctx.kubecdnDisk.pid,
   };
 }
 

@@ -73,10 +73,10 @@ async function measure(plan: Plan, stores: Stores, control: GetTarget): Promise<
   const writers: Writers = { ...stores, control };
   const processes = STORES.flatMap((n) => stores[n].processes);
   const rssResetOk = (await Promise.all(processes.map((p) => resetPeakRss(p.pid)))).every(Boolean);
-  say(`vs minio: ${m.warmPuts} warm-up PUTs each, then ${plan.rounds} rounds of ${m.seqPuts} sequential PUTs`);
+  say(`vs minio: ${m.warmPuts} warm-up PUTs each, then ${m.writeRounds} rounds of ${m.seqPuts} sequential PUTs`);
   for (const n of WRITERS) await sequentialPuts(writers[n], m.warmPuts, (i) => `warm/${i}`);
-  const seq = await interleaved(plan.rounds, { names: WRITERS, by: writers }, 'sequential PUT', (s, r) => withCpu(s, () => sequentialPuts(s, m.seqPuts, (i) => `seq/${r}/${i}`)), (x) => shown(x.t));
-  const conc = await interleaved(plan.rounds, { names: WRITERS, by: writers }, `${m.writers} writers`, (s, r) => withCpu(s, () => concurrentPuts(s, m.writers, m.putsPerWriter, `conc/${r}`)), (x) => `${(x.t.ms.length / x.t.seconds).toFixed(0)} obj/s, ${shown(x.t)}`);
+  const seq = await interleaved(m.writeRounds, { names: WRITERS, by: writers }, 'sequential PUT', (s, r) => withCpu(s, () => sequentialPuts(s, m.seqPuts, (i) => `seq/${r}/${i}`)), (x) => shown(x.t));
+  const conc = await interleaved(m.writeRounds, { names: WRITERS, by: writers }, `${m.writers} writers`, (s, r) => withCpu(s, () => concurrentPuts(s, m.writers, m.putsPerWriter, `conc/${r}`)), (x) => `${(x.t.ms.length / x.t.seconds).toFixed(0)} obj/s, ${shown(x.t)}`);
   const perWriter = <T>(f: (n: (typeof WRITERS)[number]) => T): PerWriter<T> => ({ minio: f('minio'), kubecdn: f('kubecdn'), control: f('control') });
   say(`vs minio: ${m.versions} versions of one key, then ${m.lists} listings per round`);
   for (const n of STORES) await sequentialPuts(stores[n], m.versions, () => 'versions/one');

@@ -90,7 +90,7 @@ export function minioMethod(m: MinioResult): string {
     `MinIO (github.com/minio/minio ${m.minioVersion}, one drive, default settings, versioned bucket, requests through ` +
     `presigned URLs) and one standalone kubecdn node, both on this machine, the same node:http client for both. ` +
     `Durability: MinIO ${m.durability.minio}; kubecdn ${m.durability.kubecdn}, reported mode \`${m.kubecdnCommitDurability}\`. ` +
-    `${s.rounds} interleaved rounds (order rotated), medians of the rounds. PUTs: fresh random 1 KiB contents, ` +
+    `Interleaved rounds (order rotated), medians of the rounds: ${s.writeRounds} of the writes, ${s.rounds} of the listings and GETs. PUTs: fresh random 1 KiB contents, ` +
     `${s.warmPuts} warm-up PUTs per store, then ${s.seqPuts} sequential PUTs per round on one keep-alive connection, ` +
     `and ${s.writers} writers x ${s.putsPerWriter} PUTs per round (one connection each). List: ${s.lists} listings per ` +
     `round of one key with ${s.versions} versions. GET: \`wrk -t1 -c${w.connections} -d${w.durationS}s --timeout ` +

@@ -45,6 +45,12 @@ export interface Plan {
   readonly lockApiCycles: number;
   /** kubecdn vs MinIO (bench/minio.ts), per store and round: sequential 1 KiB PUTs, concurrent writers x PUTs each */
   readonly minio: {
+    /**
+     * rounds of the write measurements (the GETs take the plan's `rounds`): a write round is ~1-2 s per store, and
+     * with 3 of them the medians of unchanged builds crossed the thresholds from run to run (16 writers 1.34x, 1.20x
+     * and 1.18x MinIO; sequential p50 1.02x, 0.98x and 1.29x on 2026-12-02)
+     */
+    readonly writeRounds: number;
     readonly warmPuts: number;
     readonly seqPuts: number;
     readonly writers: number;
@@ -114,6 +120,7 @@ export function makePlan(o: CliOptions): Plan {
 
 function minioPlan(quick: boolean): Plan['minio'] {
   return {
+    writeRounds: quick ? 3 : 9,
     warmPuts: quick ? 10 : 20,
     seqPuts: quick ? 50 : 200,
     writers: 16,

@@ -1,4 +1,5 @@
 // Results -> markdown: the targets first (PASS/MISS), then one table per section. Pure.
+import { describePlacement } from './affinity.js';
 import type { CoalesceResult } from './coalesce.js';
 import { COLD_PATHS, type ColdMissResult, type ColdPath } from './coldMiss.js';
 import type { HitsResult } from './hits.js';
@@ -75,7 +76,8 @@ function hitsSection(h: HitsResult): string {
   const w = h.wrk;
   return (
     `## Cache hits\n\n\`wrk -t1 -c${w.connections} -d${w.durationS}s --timeout ${w.timeoutS}s --latency\`, ${w.rounds} rounds interleaved ` +
-    `(order rotated each round), ${w.warmS} s warm-up per server; medians of the rounds. kubecdn is read on a home node ` +
+    `(order rotated each round), ${w.warmS} s warm-up per server; medians of the rounds; ${describePlacement(h.placement)}: ` +
+    `each server's whole cost comes out of the same CPU, and wrk never competes with it. kubecdn is read on a home node ` +
     `(local copy, X-Cache: HIT checked first). "node" is the control: a plain node:http server answering from memory with ` +
     `the same headers (bench/baselineServer.ts), i.e. the most node:http allows on this machine; "node-disk" is the same ` +
     `server streaming the file from disk on every GET (256 KiB reads piped into the response): what Node allows where ` +

@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import { keys } from '../node/src/metadata/keys.js';
 import { metric } from '../test/helpers/metrics.js';
+import { withPlacement, type Placement } from './affinity.js';
 import { fileUrl, keepAliveAgent, putFile, sha256Hex, timed } from './client.js';
 import type { BenchCluster, BenchNode } from './cluster.js';
 import { randomDirs, scaleName, SCALE_ROOT } from './scaleData.js';
@@ -115,6 +116,8 @@ export async function listing(node: BenchNode, files: number, pages: number, max
 export interface HotPathResult {
   readonly bytes: number;
   readonly node: string;
+  /** wrk's CPUs and the servers' during the rounds (bench/affinity.ts) */
+  readonly placement: Placement | undefined;
   readonly emptyRps: number | undefined;
   readonly fullRps: number | undefined;
   readonly ratio: number | undefined;
@@ -140,16 +143,19 @@ export async function hotPath(full: BenchCluster, empty: BenchCluster, wrk: WrkS
   const body = Buffer.alloc(1024, 0x61);
   const e = await hotUrl(empty, body);
   const f = await hotUrl(full, body);
-  await runWrk(e.url, { ...wrk, durationS: 1 }); // warm-up: connections, JIT, caches
-  await runWrk(f.url, { ...wrk, durationS: 1 });
   const runs: { empty: WrkRun[]; full: WrkRun[] } = { empty: [], full: [] };
-  for (let r = 0; r < rounds; r++) {
-    // alternate which goes first, so neither always runs on a warmer machine
-    const order: ('empty' | 'full')[] = r % 2 === 0 ? ['empty', 'full'] : ['full', 'empty'];
-    for (const which of order) runs[which].push(await runWrk(which === 'empty' ? e.url : f.url, wrk));
-  }
+  const pid = { empty: empty.node(e.node).pid, full: full.node(f.node).pid };
+  const { placement } = await withPlacement(async (isolate) => {
+    await runWrk(e.url, { ...wrk, durationS: 1 }, await isolate(pid.empty)); // warm-up: connections, JIT, caches
+    await runWrk(f.url, { ...wrk, durationS: 1 }, await isolate(pid.full));
+    for (let r = 0; r < rounds; r++) {
+      // alternate which goes first, so neither always runs on a warmer machine
+      const order: ('empty' | 'full')[] = r % 2 === 0 ? ['empty', 'full'] : ['full', 'empty'];
+      for (const which of order) runs[which].push(await runWrk(which === 'empty' ? e.url : f.url, wrk, await isolate(pid[which])));
+    }
+  });
   const emptyRps = median(runs.empty.map((x) => x.rps));
   const fullRps = median(runs.full.map((x) => x.rps));
   const valid = [...runs.empty, ...runs.full].every((x) => x.valid);
-  return { bytes: body.length, node: f.node, emptyRps, fullRps, ratio: emptyRps && fullRps !== undefined ? fullRps / emptyRps : undefined, runs, valid };
+  return { bytes: body.length, node: f.node, placement, emptyRps, fullRps, ratio: emptyRps && fullRps !== undefined ? fullRps / emptyRps : undefined, runs, valid };
 }

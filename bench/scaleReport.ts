@@ -1,4 +1,5 @@
 // The scale section in the report: its targets (docs/benchmarks.md says why these) and its table. Pure.
+import { describePlacement } from './affinity.js';
 import { row, type TargetRow } from './targetRow.js';
 import type { ScaleResult } from './scale.js';
 import type { Io } from './scaleProbe.js';
@@ -84,7 +85,7 @@ export function scaleSection(s: ScaleResult): string {
     [`listing page, ${l.pages} random folders, limit ${l.pageLimit}`, `p50 ${f(l.pageMs.p50, 1)} / p99 ${f(l.pageMs.p99, 1)} / max ${f(l.pageMs.max, 1)} ms`],
     ['full listing, cursor to cursor', `${int(l.fullListing.names)} names in ${int(l.fullListing.pages)} pages, ${f(l.fullListing.seconds, 1, ' s')}${l.fullListing.complete ? '' : ' (INCOMPLETE: time bound)'}`],
     ...(l.repairs ? [['repair passes around the listing (all nodes)', `${int(l.repairs.runningAtStart)} running at its start, ${int(l.repairs.finishedDuring)} finished while it ran`]] : []),
-    [`hot path: 1 KiB on ${h.node}, wrk median req/s`, `${int(h.fullRps)} with ${int(s.files)} files, ${int(h.emptyRps)} empty: ${f(h.ratio, 2, 'x')}`],
+    [`hot path: 1 KiB on ${h.node}, wrk median req/s`, `${int(h.fullRps)} with ${int(s.files)} files, ${int(h.emptyRps)} empty: ${f(h.ratio, 2, 'x')}; ${describePlacement(h.placement)}`],
     [`GC pass (standalone node on one node's store + ${int(m.garbage)} garbage blobs, cluster stopped)`, `${f(m.gc.seconds, 1, ' s')}, ${int(m.gc.blobs)} blobs, ${int(m.gc.removed)} removed; ${io(m.gc.io)}`],
     ['scrub pass (same store, default rate)', `${f(m.scrub.seconds, 1, ' s')}, ${int(m.scrub.blobs)} blobs, ${int(m.scrub.removed)} corrupt; ${io(m.scrub.io)}`],
     [`restart ${r.node} (kill -9, same port and DATA_DIR)`, `ready ${f(r.readySeconds, 2, ' s')}; repair pass ${r.repair.done ? `${f(r.repair.seconds, 1, ' s')}: checked ${int(r.repair.checked)}, pushed ${int(r.repair.pushed)}, failed ${int(r.repair.failed)}` : `not done after ${f(r.repair.waitedSeconds, 0, ' s')} (Redis EXISTS calls meanwhile, every node's: ${int(r.repair.lookupsPerSec)}/s)`}`],

@@ -24,7 +24,7 @@ export interface WrkRun {
   readonly problem?: string;
 }
 
-/** One thread (the machine has two cores: one for wrk, one for the server under test), --latency for p99. */
+/** One thread (the machine has two cores: one for wrk, one for the server under test: bench/affinity.ts), --latency for p99. */
 export function wrkArgs(url: string, s: WrkSettings): string[] {
   return ['-t1', `-c${s.connections}`, `-d${s.durationS}s`, `--timeout`, `${s.timeoutS}s`, '--latency', url];
 }
@@ -88,9 +88,10 @@ export function parseWrk(url: string, out: string): WrkRun {
   return problems.length ? { ...run, valid: false, problem: problems.join('; ') } : { ...run, valid: true };
 }
 
-/** Runs wrk to completion and parses what it printed. */
-export async function runWrk(url: string, s: WrkSettings): Promise<WrkRun> {
-  const proc = spawn('wrk', wrkArgs(url, s), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+/** Runs wrk to completion (on the CPUs `cpus` names, a taskset list, when given) and parses what it printed. */
+export async function runWrk(url: string, s: WrkSettings, cpus?: string): Promise<WrkRun> {
+  const [cmd, args] = cpus === undefined ? ['wrk', wrkArgs(url, s)] : ['taskset', ['-c', cpus, 'wrk', ...wrkArgs(url, s)]];
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   adopt('wrk', proc); // stopped with everything else on Ctrl-C
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));

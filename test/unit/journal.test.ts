@@ -3,11 +3,12 @@
 // synced; the one-by-one fallback when syncfs fails), and a BlobStore that journals its small uploads and restores
 // after a crash what did not survive.
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BlobStore } from '../../node/src/storage/blobStore.js';
 import { BlobJournal, decodeRecords, MAX_RECORD_BYTES, recordHeader, segmentName, type JournalOptions, type JournalRecord } from '../../node/src/storage/journal.js';
 import { waitFor } from '../helpers/redis.js';
@@ -21,7 +22,10 @@ let dir: string;
 beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubecdn-journal-'));
 });
-afterEach(async () => fs.rm(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await fs.rm(dir, { recursive: true, force: true });
+});
 
 function journal(over: Partial<JournalOptions> = {}): { j: BlobJournal; errors: string[] } {
   const errors: string[] = [];
@@ -239,5 +243,55 @@ describe('a BlobStore with the journal', () => {
     expect(await store.ingest(Readable.from([bytes]), { maxBytes: 1024, declaredBytes: bytes.length })).toMatchObject({ created: false });
     await store.close();
     expect((await readSegment((await segments())[0]!)).map((r) => r.sha256)).toEqual([sha(bytes)]);
+  });
+
+  it("hands the journal a `linked` that settles only once the blob's file is in the store", async () => {
+    const store = new BlobStore(dir, undefined, undefined, settings);
+    await store.init();
+    const append = Object.getOwnPropertyDescriptor(BlobJournal.prototype, 'append')?.value as BlobJournal['append'];
+    const inStoreWhenLinked: Promise<boolean>[] = [];
+    vi.spyOn(BlobJournal.prototype, 'append').mockImplementation(function (this: BlobJournal, sha256, bytes, linked) {
+      inStoreWhenLinked.push(linked.then(() => existsSync(store.pathOf(sha256))));
+      return append.call(this, sha256, bytes, linked);
+    });
+    for (const n of [1, 2, 3]) {
+      const bytes = randomBytes(100 * n);
+      await store.ingest(Readable.from([bytes]), { maxBytes: 1024, declaredBytes: bytes.length });
+    }
+    await store.close();
+    expect(await Promise.all(inStoreWhenLinked)).toEqual([true, true, true]);
+  });
+
+  it('an upload finding its blob on disk fsyncs that copy unless its own journal record covers it', async () => {
+    const store = new BlobStore(dir, undefined, undefined, settings);
+    await store.init();
+    // every datasync, by the path its handle was opened with
+    const synced: string[] = [];
+    const open = fs.open;
+    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      const fh = await open(...args);
+      const datasync = fh.datasync.bind(fh);
+      fh.datasync = () => datasync().then(() => void synced.push(String(args[0])));
+      return fh;
+    });
+    const planted = async (bytes: Buffer): Promise<string> => {
+      const final = store.pathOf(sha(bytes));
+      await fs.mkdir(path.dirname(final), { recursive: true });
+      await fs.writeFile(final, bytes); // as a crashed process may leave it: linked, never synced
+      return final;
+    };
+    const small = Buffer.from('small, declared: its record covers the copy');
+    const chunked = Buffer.from('small, but of unknown length: stored as a file, no record');
+    const large = randomBytes(4096);
+    const paths = { small: await planted(small), chunked: await planted(chunked), large: await planted(large) };
+    await store.ingest(Readable.from([small]), { maxBytes: 1 << 20, declaredBytes: small.length });
+    await store.ingest(Readable.from([chunked]), { maxBytes: 1 << 20 });
+    await store.ingest(Readable.from([large]), { maxBytes: 1 << 20, declaredBytes: large.length });
+    await store.close();
+    expect({ small: synced.includes(paths.small), chunked: synced.includes(paths.chunked), large: synced.includes(paths.large) }).toEqual({
+      small: false,
+      chunked: true,
+      large: true,
+    });
   });
 });

@@ -6,15 +6,15 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PassDeps } from '../../node/src/cluster/repairPass.js';
-import { PERIODIC_REST_FACTOR, Repairer } from '../../node/src/cluster/repair.js';
+import { PERIODIC_REST_FACTOR, periodicDelayMs, Repairer, SHORTFALL_RETRY_MS } from '../../node/src/cluster/repair.js';
 import { createLogger } from '../../node/src/log.js';
 import { createMetrics } from '../../node/src/metrics.js';
 
 const INTERVAL = 1000;
 const PASS_MS = 5000;
 
-/** Deps whose store walk waits at a gate per pass; `passes` counts the walks begun. */
-function deps(): { deps: PassDeps; membership: EventEmitter; passes: () => number; finish: () => void } {
+/** Deps whose store walk waits at a gate per pass (then fails, with `failing`); `passes` counts the walks begun. */
+function deps(failing = false): { deps: PassDeps; membership: EventEmitter; passes: () => number; finish: () => void } {
   let passes = 0;
   let open: (() => void) | undefined;
   const membership = Object.assign(new EventEmitter(), { ids: () => ['a'], self: { id: 'a' } });
@@ -22,6 +22,7 @@ function deps(): { deps: PassDeps; membership: EventEmitter; passes: () => numbe
     async *digests(): AsyncGenerator<string> {
       passes++;
       await new Promise<void>((r) => (open = r));
+      if (failing) throw new Error('the store could not be read');
       yield* []; // an empty store, once the test lets the walk end
     },
   };
@@ -76,5 +77,29 @@ describe('periodic repair passes', () => {
     expect(f.passes()).toBe(2);
     f.finish();
     await r.stop();
+  });
+
+  it('a pass that failed (or left blobs short) is tried again after SHORTFALL_RETRY_MS, not the long interval', async () => {
+    const long = 10 * SHORTFALL_RETRY_MS;
+    const f = deps(true);
+    const r = new Repairer(f.deps);
+    r.start(long);
+    await vi.advanceTimersByTimeAsync(10);
+    f.finish();
+    await vi.advanceTimersByTimeAsync(SHORTFALL_RETRY_MS - 100);
+    expect(f.passes()).toBe(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(f.passes()).toBe(2);
+    f.finish();
+    await r.stop();
+  });
+});
+
+describe('periodicDelayMs', () => {
+  it('rests the interval, sooner after a shortfall, never less than REST_FACTOR times the pass', () => {
+    expect(periodicDelayMs(600_000, 1000)).toBe(600_000);
+    expect(periodicDelayMs(600_000, 1000, true)).toBe(SHORTFALL_RETRY_MS);
+    expect(periodicDelayMs(1000, 10, true)).toBe(1000); // an interval shorter than the retry stays
+    expect(periodicDelayMs(600_000, 120_000, true)).toBe(PERIODIC_REST_FACTOR * 120_000);
   });
 });

@@ -16,9 +16,16 @@ export type { PassResult };
  */
 export const PERIODIC_REST_FACTOR = 9;
 
-/** Pure: ms from a pass's end to the next periodic one: the interval, or longer after a long pass. */
-export function periodicDelayMs(intervalMs: number, lastPassMs: number): number {
-  return Math.max(intervalMs, PERIODIC_REST_FACTOR * lastPassMs);
+/**
+ * A pass that left blobs short of R copies (a peer unreachable for a moment), or that failed, is tried again this
+ * soon, however long the interval: the long interval is for a cluster with nothing known to mend.
+ */
+export const SHORTFALL_RETRY_MS = 30_000;
+
+/** Pure: ms from a pass's end to the next periodic one: the interval (sooner after a shortfall), longer after a long pass. */
+export function periodicDelayMs(intervalMs: number, lastPassMs: number, shortfall = false): number {
+  const rest = shortfall ? Math.min(intervalMs, SHORTFALL_RETRY_MS) : intervalMs;
+  return Math.max(rest, PERIODIC_REST_FACTOR * lastPassMs);
 }
 
 export class Repairer {
@@ -52,7 +59,12 @@ export class Repairer {
     this.showPending();
     clearTimeout(this.periodic); // armed again from this pass's end
     const started = performance.now();
+    let shortfall = true; // until the pass says otherwise: a failed pass is a shortfall
     this.running = this.pass(this.deps.membership.ids(), 'repair')
+      .then((result) => {
+        shortfall = result.failed > 0;
+        return result;
+      })
       .catch((err: Error) => {
         this.deps.log.warn({ err: err.message }, 'repair pass failed');
         return { checked: 0, pushed: 0, failed: 0 };
@@ -63,12 +75,12 @@ export class Repairer {
           this.again = false;
           this.schedule();
         } else {
-          this.restPeriodic(performance.now() - started);
+          this.restPeriodic(performance.now() - started, shortfall);
         }
       });
   }
 
-  /** After membership changes settle (debounced), and periodically: intervalMs after a pass ends (periodicDelayMs). */
+  /** After membership changes settle (debounced), and periodically: intervalMs after a pass ends (periodicDelayMs; 0: never). */
   start(intervalMs: number): void {
     this.intervalMs = intervalMs;
     this.deps.membership.on('changed', this.onChanged);
@@ -76,11 +88,11 @@ export class Repairer {
   }
 
   /** The periodic timer starts again from each pass's end, whatever started that pass. */
-  private restPeriodic(lastPassMs: number): void {
+  private restPeriodic(lastPassMs: number, shortfall: boolean): void {
     clearTimeout(this.periodic);
     this.periodic = undefined;
     if (this.stopped || this.intervalMs <= 0) return;
-    this.periodic = setTimeout(() => this.schedule(), periodicDelayMs(this.intervalMs, lastPassMs)).unref();
+    this.periodic = setTimeout(() => this.schedule(), periodicDelayMs(this.intervalMs, lastPassMs, shortfall)).unref();
   }
 
   /** No new passes; waits for the one under way. */

@@ -1,7 +1,7 @@
 // Request bodies before any handler reads them: a declared length over the limit is refused from the header alone,
 // and JSON is parsed for any content type (the original API's clients do not all send application/json).
 import type { IncomingMessage } from 'node:http';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { ApiError, apiError } from '../errors.js';
 
 // Errors thrown by Express's body parser carry a `type`; map them to catalogue codes.
@@ -43,8 +43,9 @@ export function jsonBody(limit: number): RequestHandler {
   return (req, res, next) => refuse(req, res, (err?: unknown) => (err ? next(err) : parse(req, res, parsed(next))));
 }
 
-export function declaredOver(req: Pick<Request, 'headers'>, maxBytes: number): boolean {
-  return Number(req.headers['content-length'] ?? 0) > maxBytes;
+/** Pure: the request declares more than `maxBytes` (an absent or malformed Content-Length does not: node:http refuses the latter). */
+export function declaredOver(req: Pick<IncomingMessage, 'headers'>, maxBytes: number): boolean {
+  return (declaredLength(req) ?? 0) > maxBytes;
 }
 
 /** A request's Content-Length, when it has a valid one (node:http holds the body to it). Pure. */

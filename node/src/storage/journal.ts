@@ -112,6 +112,9 @@ interface Waiter {
   readonly reject: (err: unknown) => void;
 }
 
+/** A record in the active segment: what its checkpoint syncs, and waits for first. */
+type Recorded = Pick<Waiter, 'sha256' | 'linked'>;
+
 export interface JournalOptions {
   readonly dir: string;
   /** how often the active segment is checkpointed when it holds records */
@@ -128,10 +131,11 @@ export class BlobJournal {
   private fh: fs.FileHandle | undefined;
   private seq = 0;
   private offset = 0;
-  /** the digests recorded in the active segment: what a checkpoint must make durable (bounded by SEGMENT_RECORDS) */
-  private digests: string[] = [];
-  /** the active segment's records' `linked` promises: a checkpoint waits for them before it syncs (see append) */
-  private links: Promise<unknown>[] = [];
+  /**
+   * The records written to the active segment: the digests a checkpoint must make durable (bounded by
+   * SEGMENT_RECORDS), each with its `linked` promise, which the checkpoint waits for before it syncs (see append).
+   */
+  private recorded: Recorded[] = [];
   private queue: Waiter[] = [];
   /** the batch loop, while it runs (one at a time) */
   private flushing: Promise<void> | undefined;
@@ -204,7 +208,7 @@ export class BlobJournal {
   /** One batch at a time: the records queued meanwhile in one synchronous write, then all of them answered. */
   private async runBatches(): Promise<void> {
     for (;;) {
-      const full = this.digests.length >= SEGMENT_RECORDS || this.offset >= SEGMENT_BYTES;
+      const full = this.recorded.length >= SEGMENT_RECORDS || this.offset >= SEGMENT_BYTES;
       if (this.fh !== undefined && (this.rotateWanted || full)) await this.closeSegment();
       this.rotateWanted = false;
       if (this.queue.length === 0) return;
@@ -227,10 +231,7 @@ export class BlobJournal {
       if (bytesWritten !== want) throw Object.assign(new Error(`blob journal: short write, ${bytesWritten} of ${want} bytes`), { code: 'EIO' });
       this.offset += want;
       // the segment's now: what its checkpoint must wait for and make durable
-      for (const w of batch) {
-        this.digests.push(w.sha256);
-        this.links.push(w.linked);
-      }
+      for (const w of batch) this.recorded.push({ sha256: w.sha256, linked: w.linked });
       this.stats.batches++;
       this.stats.records += batch.length;
       this.opts.onSync?.(batch.length);
@@ -257,22 +258,21 @@ export class BlobJournal {
   private async closeSegment(): Promise<void> {
     const closed = this.fh;
     const name = segmentName(this.seq - 1);
-    const { digests, links } = this;
-    this.digests = [];
-    this.links = [];
+    const { recorded } = this;
+    this.recorded = [];
     this.fh = undefined;
     await closed?.close().catch((err: unknown) => this.opts.onError(err, 'blob journal close'));
-    this.checkpointing = this.checkpointing.then(() => this.checkpoint(name, digests, links));
+    this.checkpointing = this.checkpointing.then(() => this.checkpoint(name, recorded));
   }
 
-  private async checkpoint(name: string, digests: readonly string[], links: readonly Promise<unknown>[]): Promise<void> {
+  private async checkpoint(name: string, recorded: readonly Recorded[]): Promise<void> {
     try {
       // every file of the segment linked (a syncfs before that would not cover it)
-      await Promise.allSettled(links);
-      if (digests.length > 0) {
+      await Promise.allSettled(recorded.map((r) => r.linked));
+      if (recorded.length > 0) {
         await this.opts.syncFiles().catch(async (err: unknown) => {
           this.opts.onError(err, 'syncfs (sync -f) failed; fsyncing the files one by one');
-          await this.opts.syncEach(digests);
+          await this.opts.syncEach(recorded.map((r) => r.sha256));
         });
       }
       await fs.rm(path.join(this.opts.dir, name), { force: true });

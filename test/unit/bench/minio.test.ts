@@ -103,7 +103,7 @@ function result(over: Partial<MinioResult> = {}): MinioResult {
     minioVersion: 'v0.0.0-x',
     durability: { minio: 'O_DSYNC', kubecdn: 'fsync' },
     kubecdnCommitDurability: 'fsync',
-    settings: { rounds: 3, warmPuts: 10, seqPuts: 50, writers: 16, putsPerWriter: 10, versions: 200, lists: 10, wrk: { connections: 32, durationS: 2, warmS: 1, timeoutS: 10 } },
+    settings: { rounds: 3, writeRounds: 3, warmPuts: 10, seqPuts: 50, writers: 16, putsPerWriter: 10, versions: 200, lists: 10, wrk: { connections: 32, durationS: 2, warmS: 1, timeoutS: 10 } },
     seqPut: { minio: lat(6.4, 10), kubecdn: lat(12.8, 20), control: lat(3.2, 5) },
     concurrentPut: { minio: rate(200), kubecdn: rate(240), control: rate(800) },
     cpuUsPerPut: {
