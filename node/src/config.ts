@@ -59,13 +59,13 @@ const settings = {
   invalidationDeadlineMs: env('INVALIDATION_DEADLINE_MS', int(10, 500)),
   headLeaseMs: env('HEAD_LEASE_MS', int(50, 2000)),
   /**
-   * The periodic repair pass is the safety net: membership changes (a node gone, back, added, leaving) start a pass
-   * at once, and a write short of a home stores R copies on the next candidates. Every 30 s, as before, each node of
-   * a 3-node cluster holding ~5,800 blobs spent ~1 s of CPU per pass (3% of a core for ever, in bursts that all
-   * nodes' passes overlap: a wrk round that met one lost 10-40% of its hits, 2026-12-02). 10 minutes, as Garage's
-   * table anti-entropy.
+   * The periodic repair pass is the safety net (membership changes start a pass at once), and the one detector of a
+   * member its peers cannot reach (its heartbeats still reach Redis): KubecdnUnderReplicated. Its cost: each node of a
+   * 3-node cluster holding ~5,800 blobs spent ~1 s of CPU per pass (3% of a core, in bursts all nodes' passes
+   * overlap; 2026-12-02). A longer interval is quieter and detects later; a pass that left blobs short is retried
+   * after 30 s whatever the interval (repair.ts SHORTFALL_RETRY_MS).
    */
-  repairIntervalMs: env('REPAIR_INTERVAL_MS', int(0, 600_000)),
+  repairIntervalMs: env('REPAIR_INTERVAL_MS', int(0, 30_000)),
   /** local blobs a repair pass handles at a time: one Redis call and one inventory request per peer each */
   repairBatchBlobs: env('REPAIR_BATCH_BLOBS', z.coerce.number().int().min(1).max(5000).default(2000)),
   handoffDeadlineMs: env('HANDOFF_DEADLINE_MS', int(0, 60_000)),
